@@ -1,0 +1,185 @@
+#pragma once
+/// What the detection remembers between records: baselines, flow ownership, activity, and the
+/// bookkeeping that makes evaluation exactly-once. `storage/` implements it on SQLite; the
+/// in-memory `MemoryStore` implements it for tests. Both pass the same contract tests.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/alert.h"
+#include "core/connector.h"
+#include "core/time.h"
+
+namespace flowwatch {
+
+/// Kinds of change a user makes, counted per activity bucket.
+enum class ActivityKind { creation = 0, edit = 1, deletion = 2, permission = 3 };
+inline constexpr std::size_t kActivityKinds = 4;
+/// Activity is counted in buckets of this length; a burst is judged over kBurstWindowBuckets.
+inline constexpr std::int64_t kActivityBucketMillis = 10 * 60 * 1000;
+inline constexpr int kBurstWindowBuckets = 6;
+
+/// Running totals of activity over a user's (or a tenant's) whole history.
+struct ActivityTotals {
+    std::array<std::int64_t, kActivityKinds> events{};
+    /// Buckets with any activity: per user, or summed over users for a tenant.
+    std::int64_t active_buckets = 0;
+};
+
+struct TenantBaseline {
+    Timestamp first_event{};  ///< Start of the learning period.
+    Timestamp last_event{};
+    std::int64_t records = 0;  ///< Power Automate records evaluated.
+    std::int64_t makers = 0;   ///< Distinct users who created or edited a flow.
+    ActivityTotals activity;
+};
+
+struct UserBaseline {
+    Timestamp first_seen{};
+    Timestamp last_seen{};
+    std::int64_t events = 0;
+    std::int64_t flows_created = 0;
+    bool is_maker = false;  ///< Has created or edited a flow.
+    ActivityTotals activity;
+    /// Event time of the last burst alert per ActivityKind (0 = never), so a burst alerts once.
+    std::array<std::int64_t, kActivityKinds> last_burst_ms{};
+};
+
+struct UserConnectorBaseline {
+    std::string display;
+    Timestamp first_seen{};
+    Timestamp last_seen{};
+    std::int64_t flows = 0;   ///< Flows into which this user brought the connector.
+    std::int64_t events = 0;  ///< Creations and edits of flows that use it.
+};
+
+/// A connector's spread in one scope: an environment, or the whole tenant (scope "").
+struct ScopeConnectorBaseline {
+    std::string display;
+    Timestamp first_seen{};
+    Timestamp last_seen{};
+    std::int64_t makers = 0;  ///< Distinct users whose flows use it.
+    std::int64_t flows = 0;   ///< Distinct flows that have used it.
+};
+
+struct EnvironmentBaseline {
+    Timestamp first_seen{};
+    Timestamp last_seen{};
+    std::int64_t makers = 0;
+    std::int64_t flows = 0;
+};
+
+struct FlowState {
+    std::string environment;
+    std::string creator;
+    bool creator_certain = false;  ///< False when the creation predates the data.
+    Timestamp created{};
+    std::vector<Connector> connectors;  ///< As of the last create or edit.
+    std::string last_actor;
+    Timestamp last_event{};
+    bool deleted = false;
+};
+
+struct FlowOwner {
+    std::string user;
+    int permission = 0;  ///< SharingPermission: 3 owner, 2 run-only.
+    std::string granted_by;
+    Timestamp granted_at{};
+    bool by_admin = false;
+};
+
+struct ActivityBucket {
+    std::array<std::int64_t, kActivityKinds> counts{};
+};
+
+/// Sets whose only question is "seen before?"; they make distinct counts exact.
+enum class Membership {
+    environment_maker,            ///< (environment, user)
+    environment_connector_maker,  ///< (environment, connector key, user)
+    flow_connector,               ///< (flow id, connector key)
+};
+
+class BaselineStore {
+public:
+    virtual ~BaselineStore() = default;
+
+    virtual std::optional<TenantBaseline> tenant(std::string_view tenant) = 0;
+    virtual void put_tenant(std::string_view tenant, const TenantBaseline& row) = 0;
+
+    virtual std::optional<UserBaseline> user(std::string_view tenant, std::string_view user) = 0;
+    virtual void put_user(std::string_view tenant, std::string_view user, const UserBaseline& row) = 0;
+
+    virtual std::optional<UserConnectorBaseline> user_connector(std::string_view tenant,
+                                                                std::string_view user,
+                                                                std::string_view connector) = 0;
+    virtual void put_user_connector(std::string_view tenant, std::string_view user,
+                                    std::string_view connector,
+                                    const UserConnectorBaseline& row) = 0;
+
+    /// `scope` is an environment id, or "" for the tenant as a whole.
+    virtual std::optional<ScopeConnectorBaseline> scope_connector(std::string_view tenant,
+                                                                  std::string_view scope,
+                                                                  std::string_view connector) = 0;
+    virtual void put_scope_connector(std::string_view tenant, std::string_view scope,
+                                     std::string_view connector,
+                                     const ScopeConnectorBaseline& row) = 0;
+
+    virtual std::optional<EnvironmentBaseline> environment(std::string_view tenant,
+                                                           std::string_view environment) = 0;
+    virtual void put_environment(std::string_view tenant, std::string_view environment,
+                                 const EnvironmentBaseline& row) = 0;
+
+    virtual std::optional<FlowState> flow(std::string_view tenant, std::string_view flow_id) = 0;
+    virtual void put_flow(std::string_view tenant, std::string_view flow_id,
+                          const FlowState& row) = 0;
+
+    virtual std::vector<FlowOwner> flow_owners(std::string_view tenant,
+                                               std::string_view flow_id) = 0;
+    virtual void put_flow_owner(std::string_view tenant, std::string_view flow_id,
+                                const FlowOwner& owner) = 0;
+    virtual void remove_flow_owner(std::string_view tenant, std::string_view flow_id,
+                                   std::string_view user) = 0;
+
+    /// The bucket that starts at `bucket_start_ms` (a multiple of kActivityBucketMillis).
+    virtual ActivityBucket activity(std::string_view tenant, std::string_view user,
+                                    std::int64_t bucket_start_ms) = 0;
+    virtual void put_activity(std::string_view tenant, std::string_view user,
+                              std::int64_t bucket_start_ms, const ActivityBucket& row) = 0;
+
+    /// Adds (a, b, c) to the set; true when it was not there before. Unused parts are "".
+    virtual bool add_member(Membership set, std::string_view tenant, std::string_view a,
+                            std::string_view b, std::string_view c) = 0;
+};
+
+/// An alert as kept by the store: the alert and whether it met the emit threshold.
+struct StoredAlert {
+    Alert alert;
+    bool emitted = false;
+    std::int64_t sequence = 0;  ///< Insertion order, increasing.
+};
+
+/// The whole persistent state the pipeline needs, with unit-of-work transactions: everything
+/// written between begin_unit and commit_unit lands together or not at all.
+class Store : public BaselineStore {
+public:
+    virtual void begin_unit() = 0;
+    virtual void commit_unit() = 0;
+    virtual void rollback_unit() = 0;
+
+    /// Records that a Power Automate record id was evaluated; false when it already was.
+    virtual bool mark_record_seen(std::string_view tenant, std::string_view record_id,
+                                  Timestamp time) = 0;
+
+    /// Stores an alert; false (and nothing changes) when an alert with its id exists.
+    virtual bool insert_alert(const Alert& alert, bool emitted) = 0;
+
+    /// Stored alerts, newest first, with sequence above `after_sequence`, at most `limit`.
+    virtual std::vector<StoredAlert> recent_alerts(std::int64_t after_sequence,
+                                                   std::size_t limit) = 0;
+};
+
+}  // namespace flowwatch
