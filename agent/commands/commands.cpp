@@ -1,0 +1,10 @@
+#include "agent/commands/commands.h"
+
+namespace flowwatch::agent {
+
+void register_commands(CLI::App& app, int& exit_code) {
+    add_replay_command(app, exit_code);
+    add_generate_command(app, exit_code);
+}
+
+}  // namespace flowwatch::agent
