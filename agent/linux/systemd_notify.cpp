@@ -12,7 +12,7 @@
 #include <cstring>
 #include <utility>
 
-#include <spdlog/spdlog.h>
+#include "agent/logging.h"
 
 namespace flowwatch::agent {
 
@@ -142,12 +142,8 @@ void SystemdNotifier::send_or_warn(std::string_view message) {
     if (sent) {
         return;
     }
-    // One warning is enough: the socket does not come back, and the loop would repeat it.
-    std::lock_guard lock(mutex_);
-    if (!warned_) {
-        warned_ = true;
-        spdlog::warn("component=systemd error=\"{}\"", sent.error().message);
-    }
+    // The logger drops the identical repeats a watchdog on a dead socket would produce.
+    component_logger("systemd")->warn("notify failed {}", field("error", sent.error().message));
 }
 
 ServiceHooks systemd_hooks(std::shared_ptr<SystemdNotifier> notifier) {

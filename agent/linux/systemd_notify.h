@@ -51,7 +51,6 @@ class SystemdNotifier {
     std::function<Clock::time_point()> now_;
     std::mutex mutex_;
     std::optional<Clock::time_point> last_watchdog_;
-    bool warned_ = false;
 };
 
 /// Hooks that drive `notifier`; it lives as long as the hooks do.
