@@ -2,6 +2,7 @@
 /// The detection engine: evaluates one Power Automate record against the baselines as they stood
 /// before it, then folds the record into them.
 
+#include <optional>
 #include <vector>
 
 #include "core/alert.h"
@@ -12,22 +13,30 @@
 namespace flowwatch {
 
 class Detector {
-public:
+  public:
     Detector(BaselineStore& store, const DetectionPolicy& policy);
 
     /// Evaluates `record` and learns from it. Returns every alert it raised, whatever its
     /// severity; authorized users and the learning period are applied here.
     std::vector<Alert> evaluate(const FlowRecord& record);
 
-private:
+  private:
     struct Context;
-    void load_context(const FlowRecord& record, Context& ctx);
+    Context load_context(const FlowRecord& record);
     void check_unauthorized(const Context& ctx, std::vector<Alert>& out) const;
     void check_unusual_connector(const Context& ctx, std::vector<Alert>& out);
     void check_cross_user(const Context& ctx, std::vector<Alert>& out) const;
     void check_new_maker(const Context& ctx, std::vector<Alert>& out);
-    void check_burst(Context& ctx, std::vector<Alert>& out);
+    void check_burst(const Context& ctx, std::vector<Alert>& out);
     void learn(const Context& ctx);
+    void learn_connectors(const Context& ctx);
+    void learn_flow(const Context& ctx);
+
+    /// How rare a connector is among the makers of the record's environment and tenant, and
+    /// what it weighs once that rarity is known.
+    struct Rarity;
+    Rarity rarity_of(const Context& ctx, const Connector& connector);
+    Alert make_alert(const Context& ctx, Trigger trigger, int score) const;
 
     BaselineStore& store_;
     const DetectionPolicy& policy_;

@@ -21,8 +21,8 @@ struct PipelineCounts {
     std::uint64_t flow_records = 0;  ///< Power Automate records offered.
     std::uint64_t duplicates = 0;    ///< Skipped: their Id was evaluated before.
     std::uint64_t evaluated = 0;
-    std::array<std::uint64_t, 4> alerts_by_trigger{};    ///< Indexed by Trigger.
-    std::array<std::uint64_t, 4> alerts_by_severity{};   ///< Indexed by Severity.
+    std::array<std::uint64_t, 4> alerts_by_trigger{};   ///< Indexed by Trigger.
+    std::array<std::uint64_t, 4> alerts_by_severity{};  ///< Indexed by Severity.
     std::uint64_t alerts_emitted = 0;
 
     PipelineCounts& operator+=(const PipelineCounts& other);
@@ -34,7 +34,7 @@ struct UnitOutcome {
 };
 
 class Pipeline {
-public:
+  public:
     Pipeline(Store& store, const DetectionPolicy& policy);
 
     /// Evaluates `records` in order in one transaction. `in_transaction`, when given, runs just
@@ -42,7 +42,9 @@ public:
     Result<UnitOutcome> process_unit(std::span<const FlowRecord> records,
                                      const std::function<void()>& in_transaction = {});
 
-private:
+  private:
+    void evaluate_one(const FlowRecord& record, UnitOutcome& outcome);
+
     Store& store_;
     const DetectionPolicy& policy_;
     Detector detector_;
