@@ -40,10 +40,12 @@ std::string lower(std::string_view s) {
 }
 
 std::string type_name(const json& j) {
-    if (j.is_number_integer() || j.is_number_unsigned())
+    if (j.is_number_integer() || j.is_number_unsigned()) {
         return "a number";
-    if (j.is_number_float())
+    }
+    if (j.is_number_float()) {
         return "a fractional number";
+    }
     return fmt::format("{} {}", j.is_array() || j.is_object() ? "an" : "a", j.type_name());
 }
 
@@ -51,8 +53,9 @@ std::string type_name(const json& j) {
 class ObjectWalker {
   public:
     ObjectWalker(const json& j, std::string path) : j_(j), path_(std::move(path)) {
-        if (!j_.is_object())
+        if (!j_.is_object()) {
             throw ConfigError{display_path(), "expected an object, got " + type_name(j_)};
+        }
     }
 
     std::string key_path(std::string_view key) const {
@@ -63,8 +66,9 @@ class ObjectWalker {
     void on(std::string_view key,
             const std::function<void(const json&, const std::string&)>& take) {
         auto it = j_.find(std::string(key));
-        if (it == j_.end())
+        if (it == j_.end()) {
             return;
+        }
         taken_.emplace_back(key);
         take(*it, key_path(key));
     }
@@ -80,8 +84,9 @@ class ObjectWalker {
     /// Keys not taken by any handler are errors; `rest`, when given, receives them instead.
     void finish(json* rest = nullptr) const {
         for (const auto& [key, value] : j_.items()) {
-            if (std::ranges::find(taken_, key) != taken_.end())
+            if (std::ranges::find(taken_, key) != taken_.end()) {
                 continue;
+            }
             if (rest != nullptr) {
                 (*rest)[key] = value;
                 continue;
@@ -91,8 +96,9 @@ class ObjectWalker {
     }
 
     static std::string as_string(const json& v, const std::string& path) {
-        if (!v.is_string())
+        if (!v.is_string()) {
             throw ConfigError{path, "expected a string, got " + type_name(v)};
+        }
         return v.get<std::string>();
     }
 
@@ -108,8 +114,9 @@ class ObjectWalker {
     }
 
     static std::vector<std::string> as_strings(const json& v, const std::string& path) {
-        if (!v.is_array())
+        if (!v.is_array()) {
             throw ConfigError{path, "expected an array of strings, got " + type_name(v)};
+        }
         std::vector<std::string> out;
         for (std::size_t i = 0; i < v.size(); ++i) {
             out.push_back(as_string(v[i], fmt::format("{}[{}]", path, i)));
@@ -131,8 +138,9 @@ std::string one_of(const json& v, const std::string& path,
     std::string value = ObjectWalker::as_string(v, path);
     if (std::ranges::find(allowed, value) == allowed.end()) {
         std::string list;
-        for (auto a : allowed)
+        for (auto a : allowed) {
             list += fmt::format("{}{}", list.empty() ? "" : ", ", a);
+        }
         throw ConfigError{path, fmt::format("\"{}\" is not one of {}", value, list)};
     }
     return value;
@@ -143,8 +151,9 @@ void read_detection(const json& j, const std::string& path, DetectionPolicy& pol
     w.integer("learning_days", policy.learning_days, 0, 3650);
     w.on("authorized_users", [&](const json& v, const std::string& p) {
         policy.authorized_users.clear();
-        for (auto& user : ObjectWalker::as_strings(v, p))
+        for (auto& user : ObjectWalker::as_strings(v, p)) {
             policy.authorized_users.insert(lower(user));
+        }
     });
     auto connector_set = [](std::set<std::string>& out) {
         return [&out](const json& v, const std::string& p) {
@@ -152,8 +161,9 @@ void read_detection(const json& j, const std::string& path, DetectionPolicy& pol
             auto names = ObjectWalker::as_strings(v, p);
             for (std::size_t i = 0; i < names.size(); ++i) {
                 auto key = connector_key(names[i]);
-                if (key.empty())
+                if (key.empty()) {
                     throw ConfigError{fmt::format("{}[{}]", p, i), "blank connector name"};
+                }
                 out.insert(std::move(key));
             }
         };
@@ -170,11 +180,13 @@ void read_detection(const json& j, const std::string& path, DetectionPolicy& pol
     });
     w.integer("burst_min_events", policy.burst_min_events, 1, 1'000'000);
     w.on("burst_factor", [&](const json& v, const std::string& p) {
-        if (!v.is_number())
+        if (!v.is_number()) {
             throw ConfigError{p, "expected a number, got " + type_name(v)};
+        }
         double factor = v.get<double>();
-        if (!(factor >= 1.0 && factor <= 1000.0))
+        if (!(factor >= 1.0 && factor <= 1000.0)) {
             throw ConfigError{p, "must be between 1 and 1000"};
+        }
         policy.burst_factor = factor;
     });
     w.finish();
@@ -189,8 +201,9 @@ void read_certificate(const json& j, const std::string& path, CertificateSource&
         cert.algorithm = one_of(v, p, std::array<std::string_view, 2>{"PS256", "RS256"});
     });
     w.finish();
-    if (cert.cert_file.empty())
+    if (cert.cert_file.empty()) {
         throw ConfigError{path + ".cert_file", "is required"};
+    }
     if (cert.key_file.empty() == cert.key_credential.empty()) {
         throw ConfigError{path, "give exactly one of key_file or key_credential"};
     }
@@ -217,8 +230,9 @@ TenantConfig read_tenant(const json& j, const std::string& path) {
     w.on("cloud", [&](const json& v, const std::string& p) { t.cloud = one_of(v, p, kClouds); });
     w.string("publisher_id", t.publisher_id);
     w.on("content_types", [&](const json& v, const std::string& p) {
-        if (!v.is_array() || v.empty())
+        if (!v.is_array() || v.empty()) {
             throw ConfigError{p, "expected a non-empty array of content types"};
+        }
         t.content_types.clear();
         for (std::size_t i = 0; i < v.size(); ++i) {
             t.content_types.push_back(one_of(v[i], fmt::format("{}[{}]", p, i), kContentTypes));
@@ -234,10 +248,12 @@ TenantConfig read_tenant(const json& j, const std::string& path) {
     });
     w.finish();
 
-    if (t.tenant_id.empty())
+    if (t.tenant_id.empty()) {
         throw ConfigError{path + ".tenant_id", "is required"};
-    if (t.client_id.empty())
+    }
+    if (t.client_id.empty()) {
         throw ConfigError{path + ".client_id", "is required"};
+    }
     t.tenant_id = lower(t.tenant_id);
     int sources = (t.secret.file.empty() ? 0 : 1) + (t.secret.env.empty() ? 0 : 1) +
                   (t.secret.credential.empty() ? 0 : 1) + (t.certificate ? 1 : 0);
@@ -246,8 +262,9 @@ TenantConfig read_tenant(const json& j, const std::string& path) {
                           "give exactly one of client_secret_file, client_secret_env, "
                           "client_secret_credential or certificate"};
     }
-    if (t.publisher_id.empty())
+    if (t.publisher_id.empty()) {
         t.publisher_id = t.tenant_id;
+    }
     return t;
 }
 
@@ -268,8 +285,9 @@ void read_status(const json& j, const std::string& path, StatusConfig& status) {
 }
 
 std::vector<OutputConfig> read_outputs(const json& j, const std::string& path) {
-    if (!j.is_array())
+    if (!j.is_array()) {
         throw ConfigError{path, "expected an array of outputs, got " + type_name(j)};
+    }
     std::vector<OutputConfig> outputs;
     std::map<std::string, int> per_type;
     for (std::size_t i = 0; i < j.size(); ++i) {
@@ -280,11 +298,13 @@ std::vector<OutputConfig> read_outputs(const json& j, const std::string& path) {
              [&](const json& v, const std::string& p) { out.type = one_of(v, p, kOutputTypes); });
         w.string("name", out.name);
         w.finish(&out.settings);
-        if (out.type.empty())
+        if (out.type.empty()) {
             throw ConfigError{item_path + ".type", "is required"};
+        }
         int n = ++per_type[out.type];
-        if (out.name.empty())
+        if (out.name.empty()) {
             out.name = n == 1 ? out.type : fmt::format("{}-{}", out.type, n);
+        }
         outputs.push_back(std::move(out));
     }
     for (std::size_t i = 0; i < outputs.size(); ++i) {
@@ -305,8 +325,9 @@ void read_top(const json& j, Config& config) {
     w.on("detection",
          [&](const json& v, const std::string& p) { read_detection(v, p, config.detection); });
     w.on("tenants", [&](const json& v, const std::string& p) {
-        if (!v.is_array())
+        if (!v.is_array()) {
             throw ConfigError{p, "expected an array of tenants, got " + type_name(v)};
+        }
         for (std::size_t i = 0; i < v.size(); ++i) {
             config.tenants.push_back(read_tenant(v[i], fmt::format("{}[{}]", p, i)));
         }
@@ -332,8 +353,9 @@ std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::
 }  // namespace
 
 Result<Config> parse_config(std::string_view text, std::string_view origin) {
-    if (text.starts_with("\xEF\xBB\xBF"))
+    if (text.starts_with("\xEF\xBB\xBF")) {
         text.remove_prefix(3);
+    }
     json j;
     try {
         j = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
@@ -368,15 +390,18 @@ Result<Config> parse_config(std::string_view text, std::string_view origin) {
 
 Result<Config> load_config(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in)
+    if (!in) {
         return fail(fmt::format("cannot read the configuration file {}", path.string()), "config");
+    }
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad())
+    if (in.bad()) {
         return fail(fmt::format("cannot read the configuration file {}", path.string()), "config");
+    }
 
     auto config = parse_config(text, path.string());
-    if (config)
+    if (config) {
         config->source = path;
+    }
     return config;
 }
 

@@ -26,8 +26,9 @@ std::uint64_t fnv1a(std::string_view data, std::uint64_t hash) {
 template <typename T>
 T get_or(const nlohmann::json& j, const char* key, T fallback) {
     auto it = j.find(key);
-    if (it == j.end() || it->is_null())
+    if (it == j.end() || it->is_null()) {
         return fallback;
+    }
     return it->get<T>();
 }
 
@@ -39,8 +40,9 @@ std::string_view trigger_name(Trigger t) {
 
 std::optional<Trigger> parse_trigger(std::string_view name) {
     for (Trigger t : kAllTriggers) {
-        if (trigger_name(t) == name)
+        if (trigger_name(t) == name) {
             return t;
+        }
     }
     return std::nullopt;
 }
@@ -51,19 +53,23 @@ std::string_view severity_name(Severity s) {
 
 std::optional<Severity> parse_severity(std::string_view name) {
     for (Severity s : kAllSeverities) {
-        if (severity_name(s) == name)
+        if (severity_name(s) == name) {
             return s;
+        }
     }
     return std::nullopt;
 }
 
 Severity severity_for_score(int score) {
-    if (score < 40)
+    if (score < 40) {
         return Severity::low;
-    if (score < 65)
+    }
+    if (score < 65) {
         return Severity::medium;
-    if (score < 85)
+    }
+    if (score < 85) {
         return Severity::high;
+    }
     return Severity::critical;
 }
 

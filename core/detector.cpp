@@ -53,8 +53,9 @@ std::string grouped(std::int64_t n) {
     std::string digits = std::to_string(n < 0 ? -n : n);
     std::string out;
     for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0)
+        if (i > 0 && (digits.size() - i) % 3 == 0) {
             out += ',';
+        }
         out += digits[i];
     }
     return n < 0 ? "-" + out : out;
@@ -67,8 +68,9 @@ std::string plural(std::int64_t n, std::string_view one, std::string_view many) 
 std::vector<std::string> display_names(const std::vector<Connector>& connectors) {
     std::vector<std::string> names;
     names.reserve(connectors.size());
-    for (const auto& c : connectors)
+    for (const auto& c : connectors) {
         names.push_back(c.display);
+    }
     return names;
 }
 
@@ -86,6 +88,11 @@ bool has_exfiltration_shape(const std::vector<Connector>& connectors) {
     bool sink = std::ranges::any_of(
         connectors, [](const Connector& c) { return is_risky(classify_connector(c)); });
     return source && sink;
+}
+
+/// Start of the activity bucket that holds `ms`.
+std::int64_t bucket_start(std::int64_t ms) {
+    return ms - (((ms % kActivityBucketMillis) + kActivityBucketMillis) % kActivityBucketMillis);
 }
 
 int clamp_score(double score) {
@@ -141,8 +148,9 @@ std::vector<Alert> Detector::evaluate(const FlowRecord& record) {
     learn(ctx);
 
     // A burst is judged with this record counted, so it runs after learning.
-    if (!ctx.authorized && !ctx.learning)
+    if (!ctx.authorized && !ctx.learning) {
         check_burst(ctx, alerts);
+    }
     std::erase_if(alerts, [](const Alert& a) { return a.score < kMinStoredScore; });
     return alerts;
 }
@@ -152,8 +160,9 @@ Detector::Context Detector::load_context(const FlowRecord& record) {
     ctx.kind = activity_kind(record.operation);
     auto tenant = store_.tenant(record.tenant);
     ctx.new_tenant = !tenant.has_value();
-    if (tenant)
+    if (tenant) {
         ctx.tenant = *tenant;
+    }
     Timestamp start = ctx.new_tenant ? record.time : std::min(ctx.tenant.first_event, record.time);
     ctx.learning = record.time < start + days{policy_.learning_days};
     ctx.authorized = policy_.is_authorized(record.user);
@@ -175,8 +184,9 @@ Detector::Context Detector::load_context(const FlowRecord& record) {
     }
     if (ctx.changes_connectors) {
         for (const auto& c : record.connectors) {
-            if (!contains(ctx.previous, c))
+            if (!contains(ctx.previous, c)) {
                 ctx.added.push_back(c);
+            }
         }
     }
     return ctx;
@@ -213,17 +223,20 @@ void Detector::check_unauthorized(const Context& ctx, std::vector<Alert>& out) c
             not_allowed.push_back(c);
         }
     }
-    if (blocked.empty() && not_allowed.empty())
+    if (blocked.empty() && not_allowed.empty()) {
         return;
+    }
 
     const auto& offending = blocked.empty() ? not_allowed : blocked;
     bool risky = std::ranges::any_of(
         offending, [](const Connector& c) { return is_risky(classify_connector(c)); });
     double score = blocked.empty() ? 55 : 70;
-    if (risky)
+    if (risky) {
         score += 15;
-    if (ctx.flow && ctx.flow->creator != ctx.record.user)
+    }
+    if (ctx.flow && ctx.flow->creator != ctx.record.user) {
         score += 5;
+    }
 
     Alert alert = make_alert(ctx, Trigger::unauthorized_connector, clamp_score(score));
     auto names = display_names(offending);
@@ -262,8 +275,9 @@ Detector::Rarity Detector::rarity_of(const Context& ctx, const Connector& connec
     if (!ctx.environment.empty()) {
         auto env = store_.environment(r.tenant, ctx.environment);
         rarity.env_makers = env ? env->makers : 0;
-        if (env)
+        if (env) {
             rarity.env_days = duration_cast<days>(r.time - env->first_seen).count();
+        }
     }
 
     auto share = [](std::int64_t users, std::int64_t makers) {
@@ -279,8 +293,9 @@ Detector::Rarity Detector::rarity_of(const Context& ctx, const Connector& connec
 
 void Detector::check_unusual_connector(const Context& ctx, std::vector<Alert>& out) {
     // New makers are judged by check_new_maker; unusual means unusual for an established maker.
-    if (!ctx.changes_connectors || !ctx.user || !ctx.user->is_maker)
+    if (!ctx.changes_connectors || !ctx.user || !ctx.user->is_maker) {
         return;
+    }
 
     struct Candidate {
         const Connector* connector;
@@ -289,11 +304,13 @@ void Detector::check_unusual_connector(const Context& ctx, std::vector<Alert>& o
     std::vector<Candidate> candidates;
     for (const auto& c : ctx.added) {
         Rarity r = rarity_of(ctx, c);
-        if (r.new_to_user || r.new_to_environment)
+        if (r.new_to_user || r.new_to_environment) {
             candidates.push_back({&c, r});
+        }
     }
-    if (candidates.empty())
+    if (candidates.empty()) {
         return;
+    }
 
     auto top = std::ranges::max_element(candidates, {},
                                         [](const Candidate& c) { return c.rarity.weight; });
@@ -302,8 +319,9 @@ void Detector::check_unusual_connector(const Context& ctx, std::vector<Alert>& o
                  return &c != &*top && is_risky(c.rarity.cls);
              }));
     bool exfiltration = has_exfiltration_shape(ctx.record.connectors) && is_risky(top->rarity.cls);
-    if (exfiltration)
+    if (exfiltration) {
         score += 15;
+    }
 
     const Rarity& r = top->rarity;
     Alert alert = make_alert(ctx, Trigger::unusual_connector, clamp_score(score));
@@ -312,8 +330,9 @@ void Detector::check_unusual_connector(const Context& ctx, std::vector<Alert>& o
                     r.new_to_user ? "first use of" : "first use in this environment of",
                     top->connector->display, grouped(r.env_users),
                     plural(r.env_makers, "maker", "makers"), plural(r.env_days, "day", "days"));
-    if (exfiltration)
+    if (exfiltration) {
         alert.reason += "; the flow reads mail or files and can send them out";
+    }
 
     nlohmann::json unusual = nlohmann::json::array();
     for (const auto& c : candidates) {
@@ -343,31 +362,38 @@ void Detector::check_cross_user(const Context& ctx, std::vector<Alert>& out) con
                     r.operation == FlowOperation::delete_flow ||
                     r.operation == FlowOperation::put_permissions ||
                     r.operation == FlowOperation::delete_permissions;
-    if (!modifies || !ctx.flow || ctx.flow->creator.empty() || ctx.flow->creator == r.user)
+    if (!modifies || !ctx.flow || ctx.flow->creator.empty() || ctx.flow->creator == r.user) {
         return;
+    }
 
     auto grant = std::ranges::find(ctx.owners, r.user, &FlowOwner::user);
     bool has_grant = grant != ctx.owners.end();
     bool granted_by_other =
         has_grant && grant->permission == kPermissionOwner && grant->granted_by != r.user;
-    if (granted_by_other)
+    if (granted_by_other) {
         return;
+    }
 
     bool self_grant = (has_grant && grant->granted_by == r.user) ||
                       (r.operation == FlowOperation::put_permissions && r.recipient == r.user);
     bool risky_added = std::ranges::any_of(
         ctx.added, [](const Connector& c) { return is_risky(classify_connector(c)); });
     double score = r.operation == FlowOperation::delete_flow ? 50 : 45;
-    if (self_grant)
+    if (self_grant) {
         score += 25;
-    if (r.initiated_by_admin())
+    }
+    if (r.initiated_by_admin()) {
         score += 10;
-    if (!ctx.added.empty())
+    }
+    if (!ctx.added.empty()) {
         score += 15;
-    if (risky_added)
+    }
+    if (risky_added) {
         score += 10;
-    if (!ctx.flow->creator_certain)
+    }
+    if (!ctx.flow->creator_certain) {
         score -= 20;
+    }
 
     Alert alert = make_alert(ctx, Trigger::cross_user_modification, clamp_score(score));
     std::string action = r.operation == FlowOperation::edit_flow     ? "edited"
@@ -376,10 +402,12 @@ void Detector::check_cross_user(const Context& ctx, std::vector<Alert>& out) con
     alert.reason = fmt::format("{} a flow {} {}, who {} this user owner permission", action,
                                ctx.flow->creator_certain ? "created by" : "first seen used by",
                                ctx.flow->creator, has_grant ? "did not grant" : "never granted");
-    if (self_grant)
+    if (self_grant) {
         alert.reason += "; the user granted ownership to themselves";
-    if (r.initiated_by_admin())
+    }
+    if (r.initiated_by_admin()) {
         alert.reason += "; done with admin rights";
+    }
     if (!ctx.added.empty()) {
         alert.reason += fmt::format("; the edit added {} (before: {}; after: {})",
                                     fmt::join(display_names(ctx.added), ", "),
@@ -410,10 +438,12 @@ void Detector::check_cross_user(const Context& ctx, std::vector<Alert>& out) con
 
 void Detector::check_new_maker(const Context& ctx, std::vector<Alert>& out) {
     const FlowRecord& r = ctx.record;
-    if (r.operation != FlowOperation::create_flow || r.connectors.empty())
+    if (r.operation != FlowOperation::create_flow || r.connectors.empty()) {
         return;
-    if (ctx.user && ctx.user->is_maker)
+    }
+    if (ctx.user && ctx.user->is_maker) {
         return;
+    }
 
     const Connector* top = nullptr;
     Rarity top_rarity;
@@ -437,8 +467,9 @@ void Detector::check_new_maker(const Context& ctx, std::vector<Alert>& out) {
             "first flow ever made by this user uses {}, used by {} of {} in this environment",
             top->display, grouped(top_rarity.env_users),
             plural(top_rarity.env_makers, "maker", "makers"));
-        if (exfiltration)
+        if (exfiltration) {
             alert.reason += "; the flow reads mail or files and can send them out";
+        }
     } else {
         alert.reason = fmt::format("first flow ever made by this user, with common connectors ({})",
                                    fmt::join(display_names(r.connectors), ", "));
@@ -458,38 +489,47 @@ void Detector::check_new_maker(const Context& ctx, std::vector<Alert>& out) {
 }
 
 void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
-    if (!ctx.kind)
+    if (!ctx.kind) {
         return;
+    }
     const FlowRecord& r = ctx.record;
+    auto user = store_.user(r.tenant, r.user);
+    if (!user) {
+        return;
+    }
     auto kind = static_cast<std::size_t>(*ctx.kind);
     std::int64_t now_ms = to_millis(r.time);
-    std::int64_t bucket = now_ms - (((now_ms % kActivityBucketMillis) + kActivityBucketMillis) %
-                                    kActivityBucketMillis);
+    std::int64_t bucket = bucket_start(now_ms);
 
     std::int64_t count = 0;
+    std::int64_t window_buckets = 0;
     for (int i = 0; i < kBurstWindowBuckets; ++i) {
-        count +=
-            store_.activity(r.tenant, r.user, bucket - i * kActivityBucketMillis).counts.at(kind);
+        auto counts = store_.activity(r.tenant, r.user, bucket - i * kActivityBucketMillis).counts;
+        count += counts.at(kind);
+        if (std::ranges::any_of(counts, [](std::int64_t n) { return n > 0; })) {
+            ++window_buckets;
+        }
     }
-    auto usual = [kind](const ActivityTotals& totals) {
-        return totals.active_buckets <= 0 ? 0.0
-                                          : static_cast<double>(totals.events.at(kind)) /
-                                                static_cast<double>(totals.active_buckets);
+
+    // The user's usual pace leaves the window out, so a burst does not raise its own bar.
+    auto per_bucket = [](std::int64_t events, std::int64_t buckets) {
+        return buckets <= 0 ? 0.0 : static_cast<double>(events) / static_cast<double>(buckets);
     };
-    double user_usual = ctx.user ? usual(ctx.user->activity) : 0.0;
-    double tenant_usual = usual(ctx.tenant.activity);
+    double user_usual = per_bucket(user->activity.events.at(kind) - count,
+                                   user->activity.active_buckets - window_buckets);
+    double tenant_usual =
+        per_bucket(ctx.tenant.activity.events.at(kind), ctx.tenant.activity.active_buckets);
     auto threshold = std::max<std::int64_t>(
         policy_.burst_min_events, static_cast<std::int64_t>(std::ceil(
                                       policy_.burst_factor * std::max(user_usual, tenant_usual))));
-    if (count < threshold)
+    if (count < threshold) {
         return;
+    }
 
-    auto user = store_.user(r.tenant, r.user);
-    if (!user)
-        return;
     std::int64_t last = user->last_burst_ms.at(kind);
-    if (last != 0 && now_ms - last < kBurstWindowMillis)
+    if (last != 0 && now_ms - last < kBurstWindowMillis) {
         return;
+    }
     user->last_burst_ms.at(kind) = now_ms;
     store_.put_user(r.tenant, r.user, *user);
 
@@ -509,7 +549,7 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
                       {"threshold", threshold},
                       {"user_usual_per_bucket", std::round(user_usual * 100) / 100},
                       {"tenant_usual_per_bucket", std::round(tenant_usual * 100) / 100},
-                      {"user_history_events", ctx.user ? ctx.user->activity.events.at(kind) : 0}};
+                      {"user_history_events", user->activity.events.at(kind) - count}};
     alert.mitre = {*ctx.kind == ActivityKind::deletion ? "T1485" : "T1059"};
     out.push_back(std::move(alert));
 }
@@ -517,8 +557,9 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
 void Detector::learn(const Context& ctx) {
     const FlowRecord& r = ctx.record;
     TenantBaseline tenant = ctx.tenant;
-    if (ctx.new_tenant)
+    if (ctx.new_tenant) {
         tenant.first_event = tenant.last_event = r.time;
+    }
     tenant.first_event = std::min(tenant.first_event, r.time);
     tenant.last_event = std::max(tenant.last_event, r.time);
     ++tenant.records;
@@ -527,21 +568,22 @@ void Detector::learn(const Context& ctx) {
     user.first_seen = std::min(user.first_seen, r.time);
     user.last_seen = std::max(user.last_seen, r.time);
     ++user.events;
-    if (r.operation == FlowOperation::create_flow)
+    if (r.operation == FlowOperation::create_flow) {
         ++user.flows_created;
+    }
     bool shapes_flow =
         r.operation == FlowOperation::create_flow || r.operation == FlowOperation::edit_flow;
     if (shapes_flow) {
         user.is_maker = true;
-        if (store_.add_member(Membership::environment_maker, r.tenant, "", r.user, ""))
+        if (store_.add_member(Membership::environment_maker, r.tenant, "", r.user, "")) {
             ++tenant.makers;
+        }
     }
 
     if (ctx.kind) {
         auto kind = static_cast<std::size_t>(*ctx.kind);
         std::int64_t now_ms = to_millis(r.time);
-        std::int64_t start = now_ms - (((now_ms % kActivityBucketMillis) + kActivityBucketMillis) %
-                                       kActivityBucketMillis);
+        std::int64_t start = bucket_start(now_ms);
         ActivityBucket bucket = store_.activity(r.tenant, r.user, start);
         bool was_empty = std::ranges::all_of(bucket.counts, [](std::int64_t n) { return n == 0; });
         ++bucket.counts.at(kind);
@@ -565,12 +607,14 @@ void Detector::learn(const Context& ctx) {
                                              ctx.environment, r.user, "")) {
             ++env.makers;
         }
-        if (!ctx.flow && !r.flow_id.empty())
+        if (!ctx.flow && !r.flow_id.empty()) {
             ++env.flows;
+        }
         store_.put_environment(r.tenant, ctx.environment, env);
     }
-    if (ctx.changes_connectors)
+    if (ctx.changes_connectors) {
         learn_connectors(ctx);
+    }
     learn_flow(ctx);
 }
 
@@ -584,8 +628,9 @@ void Detector::learn_connectors(const Context& ctx) {
         uc.first_seen = std::min(uc.first_seen, r.time);
         uc.last_seen = std::max(uc.last_seen, r.time);
         ++uc.events;
-        if (added || uc.flows == 0)
+        if (added || uc.flows == 0) {
             ++uc.flows;
+        }
         store_.put_user_connector(r.tenant, r.user, c.key, uc);
 
         bool new_in_flow = r.flow_id.empty() || store_.add_member(Membership::flow_connector,
@@ -593,8 +638,9 @@ void Detector::learn_connectors(const Context& ctx) {
         // The environment's spread, then the tenant's (scope ""); a record without an
         // environment counts only towards the tenant.
         std::vector<std::string_view> scopes{""};
-        if (!ctx.environment.empty())
+        if (!ctx.environment.empty()) {
             scopes.insert(scopes.begin(), ctx.environment);
+        }
         for (std::string_view scope : scopes) {
             auto sc = store_.scope_connector(r.tenant, scope, c.key)
                           .value_or(ScopeConnectorBaseline{
@@ -605,8 +651,9 @@ void Detector::learn_connectors(const Context& ctx) {
                                   r.user)) {
                 ++sc.makers;
             }
-            if (new_in_flow)
+            if (new_in_flow) {
                 ++sc.flows;
+            }
             store_.put_scope_connector(r.tenant, scope, c.key, sc);
         }
     }
@@ -614,8 +661,9 @@ void Detector::learn_connectors(const Context& ctx) {
 
 void Detector::learn_flow(const Context& ctx) {
     const FlowRecord& r = ctx.record;
-    if (r.flow_id.empty())
+    if (r.flow_id.empty()) {
         return;
+    }
 
     FlowState flow = ctx.flow.value_or(FlowState{});
     bool creation = r.operation == FlowOperation::create_flow;
@@ -625,20 +673,25 @@ void Detector::learn_flow(const Context& ctx) {
         flow.creator_certain = creation;
         flow.created = r.time;
     }
-    if (!ctx.environment.empty())
+    if (!ctx.environment.empty()) {
         flow.environment = ctx.environment;
-    if (ctx.changes_connectors)
+    }
+    if (ctx.changes_connectors) {
         flow.connectors = r.connectors;
+    }
     flow.last_actor = r.user;
     flow.last_event = std::max(flow.last_event, r.time);
-    if (r.operation == FlowOperation::delete_flow)
+    if (r.operation == FlowOperation::delete_flow) {
         flow.deleted = true;
-    if (creation)
+    }
+    if (creation) {
         flow.deleted = false;
+    }
     store_.put_flow(r.tenant, r.flow_id, flow);
 
-    if (r.recipient.empty())
+    if (r.recipient.empty()) {
         return;
+    }
     if (r.operation == FlowOperation::put_permissions) {
         store_.put_flow_owner(r.tenant, r.flow_id,
                               FlowOwner{.user = r.recipient,

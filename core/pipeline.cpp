@@ -32,8 +32,9 @@ Result<UnitOutcome> Pipeline::process_unit(std::span<const FlowRecord> records,
         for (; index < records.size(); ++index) {
             evaluate_one(records[index], outcome);
         }
-        if (in_transaction)
+        if (in_transaction) {
             in_transaction();
+        }
         store_.commit_unit();
     } catch (const std::exception& e) {
         try {
@@ -58,8 +59,9 @@ void Pipeline::evaluate_one(const FlowRecord& record, UnitOutcome& outcome) {
 
     for (auto& alert : detector_.evaluate(record)) {
         bool emit = alert.severity >= policy_.min_severity;
-        if (!store_.insert_alert(alert, emit))
+        if (!store_.insert_alert(alert, emit)) {
             continue;
+        }
         ++outcome.counts.alerts_by_trigger.at(static_cast<std::size_t>(alert.trigger));
         ++outcome.counts.alerts_by_severity.at(static_cast<std::size_t>(alert.severity));
         if (emit) {
