@@ -396,6 +396,12 @@ void Detector::check_cross_user(const Context& ctx, std::vector<Alert>& out) con
     }
 
     Alert alert = make_alert(ctx, Trigger::cross_user_modification, clamp_score(score));
+    // One action can be logged as several records with their own Ids: key the alert on the
+    // action (flow, user, operation, minute) so they make one alert.
+    auto minute = std::chrono::floor<std::chrono::minutes>(r.time);
+    alert.id = make_alert_id(r.tenant, Trigger::cross_user_modification,
+                             fmt::format("{}|{}|{}|{}", r.flow_id, r.user, r.operation_name,
+                                         minute.time_since_epoch().count()));
     std::string action = r.operation == FlowOperation::edit_flow     ? "edited"
                          : r.operation == FlowOperation::delete_flow ? "deleted"
                                                                      : "changed the permissions of";
