@@ -1,0 +1,208 @@
+#include "storage/baseline_rows.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/time.h"
+
+namespace flowwatch::storage {
+
+namespace {
+
+/// Reads kActivityKinds counters from consecutive columns.
+std::array<std::int64_t, kActivityKinds> read_counters(const ReusableStatement& statement,
+                                                       int first) {
+    std::array<std::int64_t, kActivityKinds> counters{};
+    for (std::size_t kind = 0; kind < kActivityKinds; ++kind) {
+        counters[kind] = statement.integer(first + static_cast<int>(kind));
+    }
+    return counters;
+}
+
+void bind_counters(ReusableStatement& statement, int first,
+                   const std::array<std::int64_t, kActivityKinds>& counters) {
+    for (std::size_t kind = 0; kind < kActivityKinds; ++kind) {
+        statement.bind(first + static_cast<int>(kind), counters[kind]);
+    }
+}
+
+Timestamp time_at(const ReusableStatement& statement, int column) {
+    return from_millis(statement.integer(column));
+}
+
+/// Connectors of a flow as `[[key, display], ...]`.
+std::string connectors_to_text(const std::vector<Connector>& connectors) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Connector& connector : connectors) {
+        list.push_back({connector.key, connector.display});
+    }
+    return list.dump();
+}
+
+std::vector<Connector> connectors_from_text(const std::string& text) {
+    std::vector<Connector> connectors;
+    for (const auto& pair : nlohmann::json::parse(text)) {
+        connectors.push_back(
+            Connector{pair.at(0).get<std::string>(), pair.at(1).get<std::string>()});
+    }
+    return connectors;
+}
+
+}  // namespace
+
+TenantBaseline RowTraits<TenantBaseline>::read(const ReusableStatement& statement) {
+    TenantBaseline row;
+    row.first_event = time_at(statement, 0);
+    row.last_event = time_at(statement, 1);
+    row.records = statement.integer(2);
+    row.makers = statement.integer(3);
+    row.activity.events = read_counters(statement, 4);
+    row.activity.active_buckets = statement.integer(8);
+    return row;
+}
+
+void RowTraits<TenantBaseline>::bind(ReusableStatement& statement, int first,
+                                     const TenantBaseline& row) {
+    statement.bind(first, to_millis(row.first_event));
+    statement.bind(first + 1, to_millis(row.last_event));
+    statement.bind(first + 2, row.records);
+    statement.bind(first + 3, row.makers);
+    bind_counters(statement, first + 4, row.activity.events);
+    statement.bind(first + 8, row.activity.active_buckets);
+}
+
+UserBaseline RowTraits<UserBaseline>::read(const ReusableStatement& statement) {
+    UserBaseline row;
+    row.first_seen = time_at(statement, 0);
+    row.last_seen = time_at(statement, 1);
+    row.events = statement.integer(2);
+    row.flows_created = statement.integer(3);
+    row.is_maker = statement.integer(4) != 0;
+    row.activity.events = read_counters(statement, 5);
+    row.activity.active_buckets = statement.integer(9);
+    row.last_burst_ms = read_counters(statement, 10);
+    return row;
+}
+
+void RowTraits<UserBaseline>::bind(ReusableStatement& statement, int first,
+                                   const UserBaseline& row) {
+    statement.bind(first, to_millis(row.first_seen));
+    statement.bind(first + 1, to_millis(row.last_seen));
+    statement.bind(first + 2, row.events);
+    statement.bind(first + 3, row.flows_created);
+    statement.bind_flag(first + 4, row.is_maker);
+    bind_counters(statement, first + 5, row.activity.events);
+    statement.bind(first + 9, row.activity.active_buckets);
+    bind_counters(statement, first + 10, row.last_burst_ms);
+}
+
+UserConnectorBaseline RowTraits<UserConnectorBaseline>::read(const ReusableStatement& statement) {
+    UserConnectorBaseline row;
+    row.display = statement.text(0);
+    row.first_seen = time_at(statement, 1);
+    row.last_seen = time_at(statement, 2);
+    row.flows = statement.integer(3);
+    row.events = statement.integer(4);
+    return row;
+}
+
+void RowTraits<UserConnectorBaseline>::bind(ReusableStatement& statement, int first,
+                                            const UserConnectorBaseline& row) {
+    statement.bind(first, row.display);
+    statement.bind(first + 1, to_millis(row.first_seen));
+    statement.bind(first + 2, to_millis(row.last_seen));
+    statement.bind(first + 3, row.flows);
+    statement.bind(first + 4, row.events);
+}
+
+ScopeConnectorBaseline RowTraits<ScopeConnectorBaseline>::read(const ReusableStatement& statement) {
+    ScopeConnectorBaseline row;
+    row.display = statement.text(0);
+    row.first_seen = time_at(statement, 1);
+    row.last_seen = time_at(statement, 2);
+    row.makers = statement.integer(3);
+    row.flows = statement.integer(4);
+    return row;
+}
+
+void RowTraits<ScopeConnectorBaseline>::bind(ReusableStatement& statement, int first,
+                                             const ScopeConnectorBaseline& row) {
+    statement.bind(first, row.display);
+    statement.bind(first + 1, to_millis(row.first_seen));
+    statement.bind(first + 2, to_millis(row.last_seen));
+    statement.bind(first + 3, row.makers);
+    statement.bind(first + 4, row.flows);
+}
+
+EnvironmentBaseline RowTraits<EnvironmentBaseline>::read(const ReusableStatement& statement) {
+    EnvironmentBaseline row;
+    row.first_seen = time_at(statement, 0);
+    row.last_seen = time_at(statement, 1);
+    row.makers = statement.integer(2);
+    row.flows = statement.integer(3);
+    return row;
+}
+
+void RowTraits<EnvironmentBaseline>::bind(ReusableStatement& statement, int first,
+                                          const EnvironmentBaseline& row) {
+    statement.bind(first, to_millis(row.first_seen));
+    statement.bind(first + 1, to_millis(row.last_seen));
+    statement.bind(first + 2, row.makers);
+    statement.bind(first + 3, row.flows);
+}
+
+FlowState RowTraits<FlowState>::read(const ReusableStatement& statement) {
+    FlowState row;
+    row.environment = statement.text(0);
+    row.creator = statement.text(1);
+    row.creator_certain = statement.integer(2) != 0;
+    row.created = time_at(statement, 3);
+    row.connectors = connectors_from_text(statement.text(4));
+    row.last_actor = statement.text(5);
+    row.last_event = time_at(statement, 6);
+    row.deleted = statement.integer(7) != 0;
+    return row;
+}
+
+void RowTraits<FlowState>::bind(ReusableStatement& statement, int first, const FlowState& row) {
+    statement.bind(first, row.environment);
+    statement.bind(first + 1, row.creator);
+    statement.bind_flag(first + 2, row.creator_certain);
+    statement.bind(first + 3, to_millis(row.created));
+    statement.bind(first + 4, connectors_to_text(row.connectors));
+    statement.bind(first + 5, row.last_actor);
+    statement.bind(first + 6, to_millis(row.last_event));
+    statement.bind_flag(first + 7, row.deleted);
+}
+
+ActivityBucket RowTraits<ActivityBucket>::read(const ReusableStatement& statement) {
+    return ActivityBucket{read_counters(statement, 0)};
+}
+
+void RowTraits<ActivityBucket>::bind(ReusableStatement& statement, int first,
+                                     const ActivityBucket& row) {
+    bind_counters(statement, first, row.counts);
+}
+
+FlowOwner RowTraits<FlowOwner>::read(const ReusableStatement& statement) {
+    FlowOwner row;
+    row.user = statement.text(0);
+    row.permission = static_cast<int>(statement.integer(1));
+    row.granted_by = statement.text(2);
+    row.granted_at = time_at(statement, 3);
+    row.by_admin = statement.integer(4) != 0;
+    return row;
+}
+
+void RowTraits<FlowOwner>::bind(ReusableStatement& statement, int first, const FlowOwner& row) {
+    statement.bind(first, std::int64_t{row.permission});
+    statement.bind(first + 1, row.granted_by);
+    statement.bind(first + 2, to_millis(row.granted_at));
+    statement.bind_flag(first + 3, row.by_admin);
+}
+
+}  // namespace flowwatch::storage

@@ -1,0 +1,156 @@
+#pragma once
+/// How each cached baseline row maps to its table: the table, its key and value columns, and the
+/// reading and binding of one row. The SQL built from these names binds every value.
+
+#include <array>
+#include <string>
+
+#include "core/store.h"
+#include "storage/statement.h"
+
+namespace flowwatch::storage {
+
+template <typename Row>
+struct RowTraits;
+
+template <>
+struct RowTraits<TenantBaseline> {
+    static constexpr const char* kTable = "tenant_baseline";
+    static constexpr std::array kKeys{"tenant"};
+    static constexpr std::array kColumns{"first_event_ms", "last_event_ms",      "records",
+                                         "makers",         "creations",          "edits",
+                                         "deletions",      "permission_changes", "active_buckets"};
+    static constexpr bool kLastKeyIsInteger = false;
+    static TenantBaseline read(const ReusableStatement& statement);
+    static void bind(ReusableStatement& statement, int first, const TenantBaseline& row);
+};
+
+template <>
+struct RowTraits<UserBaseline> {
+    static constexpr const char* kTable = "user_baseline";
+    static constexpr std::array kKeys{"tenant", "user"};
+    static constexpr std::array kColumns{"first_seen_ms",
+                                         "last_seen_ms",
+                                         "events",
+                                         "flows_created",
+                                         "is_maker",
+                                         "creations",
+                                         "edits",
+                                         "deletions",
+                                         "permission_changes",
+                                         "active_buckets",
+                                         "creation_burst_ms",
+                                         "edit_burst_ms",
+                                         "deletion_burst_ms",
+                                         "permission_burst_ms"};
+    static constexpr bool kLastKeyIsInteger = false;
+    static UserBaseline read(const ReusableStatement& statement);
+    static void bind(ReusableStatement& statement, int first, const UserBaseline& row);
+};
+
+template <>
+struct RowTraits<UserConnectorBaseline> {
+    static constexpr const char* kTable = "user_connector";
+    static constexpr std::array kKeys{"tenant", "user", "connector"};
+    static constexpr std::array kColumns{"display", "first_seen_ms", "last_seen_ms", "flows",
+                                         "events"};
+    static constexpr bool kLastKeyIsInteger = false;
+    static UserConnectorBaseline read(const ReusableStatement& statement);
+    static void bind(ReusableStatement& statement, int first, const UserConnectorBaseline& row);
+};
+
+template <>
+struct RowTraits<ScopeConnectorBaseline> {
+    static constexpr const char* kTable = "scope_connector";
+    static constexpr std::array kKeys{"tenant", "scope", "connector"};
+    static constexpr std::array kColumns{"display", "first_seen_ms", "last_seen_ms", "makers",
+                                         "flows"};
+    static constexpr bool kLastKeyIsInteger = false;
+    static ScopeConnectorBaseline read(const ReusableStatement& statement);
+    static void bind(ReusableStatement& statement, int first, const ScopeConnectorBaseline& row);
+};
+
+template <>
+struct RowTraits<EnvironmentBaseline> {
+    static constexpr const char* kTable = "environment";
+    static constexpr std::array kKeys{"tenant", "environment"};
+    static constexpr std::array kColumns{"first_seen_ms", "last_seen_ms", "makers", "flows"};
+    static constexpr bool kLastKeyIsInteger = false;
+    static EnvironmentBaseline read(const ReusableStatement& statement);
+    static void bind(ReusableStatement& statement, int first, const EnvironmentBaseline& row);
+};
+
+template <>
+struct RowTraits<FlowState> {
+    static constexpr const char* kTable = "flow";
+    static constexpr std::array kKeys{"tenant", "flow_id"};
+    static constexpr std::array kColumns{"environment",   "creator",    "creator_certain",
+                                         "created_ms",    "connectors", "last_actor",
+                                         "last_event_ms", "deleted"};
+    static constexpr bool kLastKeyIsInteger = false;
+    static FlowState read(const ReusableStatement& statement);
+    static void bind(ReusableStatement& statement, int first, const FlowState& row);
+};
+
+template <>
+struct RowTraits<ActivityBucket> {
+    static constexpr const char* kTable = "activity";
+    static constexpr std::array kKeys{"tenant", "user", "bucket_start_ms"};
+    static constexpr std::array kColumns{"creations", "edits", "deletions", "permission_changes"};
+    static constexpr bool kLastKeyIsInteger = true;
+    static ActivityBucket read(const ReusableStatement& statement);
+    static void bind(ReusableStatement& statement, int first, const ActivityBucket& row);
+};
+
+/// A flow owner row; selected by (tenant, flow_id), with `user` as the third key.
+template <>
+struct RowTraits<FlowOwner> {
+    static constexpr const char* kTable = "flow_owner";
+    static constexpr std::array kKeys{"tenant", "flow_id", "user"};
+    static constexpr std::array kColumns{"permission", "granted_by", "granted_at_ms", "by_admin"};
+    static constexpr bool kLastKeyIsInteger = false;
+    /// Reads the user column first, then kColumns.
+    static FlowOwner read(const ReusableStatement& statement);
+    static void bind(ReusableStatement& statement, int first, const FlowOwner& row);
+};
+
+/// `SELECT <columns> FROM <table> WHERE <key> = ? AND ...`
+template <typename Row>
+std::string select_sql() {
+    using Traits = RowTraits<Row>;
+    std::string sql = "SELECT ";
+    for (std::size_t i = 0; i < Traits::kColumns.size(); ++i) {
+        sql += (i == 0 ? "" : ", ");
+        sql += Traits::kColumns[i];
+    }
+    sql += std::string(" FROM ") + Traits::kTable + " WHERE ";
+    for (std::size_t i = 0; i < Traits::kKeys.size(); ++i) {
+        sql += (i == 0 ? "" : " AND ");
+        sql += std::string(Traits::kKeys[i]) + " = ?";
+    }
+    return sql;
+}
+
+/// `INSERT INTO <table> (<keys>, <columns>) VALUES (?...) ON CONFLICT (<keys>) DO UPDATE ...`
+template <typename Row>
+std::string upsert_sql() {
+    using Traits = RowTraits<Row>;
+    std::string names;
+    std::string marks;
+    std::string keys;
+    std::string updates;
+    for (const char* key : Traits::kKeys) {
+        names += std::string(names.empty() ? "" : ", ") + key;
+        keys += std::string(keys.empty() ? "" : ", ") + key;
+        marks += marks.empty() ? "?" : ", ?";
+    }
+    for (const char* column : Traits::kColumns) {
+        names += std::string(", ") + column;
+        marks += ", ?";
+        updates += std::string(updates.empty() ? "" : ", ") + column + " = excluded." + column;
+    }
+    return std::string("INSERT INTO ") + Traits::kTable + " (" + names + ") VALUES (" + marks +
+           ") ON CONFLICT (" + keys + ") DO UPDATE SET " + updates;
+}
+
+}  // namespace flowwatch::storage

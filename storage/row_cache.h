@@ -1,0 +1,137 @@
+#pragma once
+/// The write-back cache in front of each baseline table: reads are served from memory after the
+/// first, writes stay in memory (dirty) until the unit commits, and a rolled-back unit leaves
+/// nothing behind. Rows are keyed by their encoded primary key (see CacheKey).
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace flowwatch::storage {
+
+/// A composite primary key as one string: each part is its length (4 bytes) then its bytes, so
+/// no choice of separator can make two different keys equal.
+class CacheKey {
+  public:
+    static void append(std::string& key, std::string_view part) {
+        const auto size = static_cast<std::uint32_t>(part.size());
+        char length[sizeof size];
+        std::memcpy(length, &size, sizeof size);
+        key.append(length, sizeof size);
+        key.append(part);
+    }
+
+    explicit CacheKey(std::string_view key) : rest_(key) {}
+
+    /// The next part, in the order they were appended.
+    std::string_view next() {
+        std::uint32_t size = 0;
+        std::memcpy(&size, rest_.data(), sizeof size);
+        std::string_view part = rest_.substr(sizeof size, size);
+        rest_.remove_prefix(sizeof size + size);
+        return part;
+    }
+
+  private:
+    std::string_view rest_;
+};
+
+struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept {
+        return std::hash<std::string_view>{}(key);
+    }
+};
+
+template <typename Row>
+class RowCache {
+  public:
+    struct Entry {
+        std::optional<Row> row;  ///< Empty: the database has no such row (a cached miss).
+        bool dirty = false;      ///< Written in the open unit, not yet in the database.
+        std::uint64_t last_unit = 0;
+    };
+
+    /// The cached entry, or null when the key was never read or written since it was evicted.
+    Entry* find(std::string_view key, std::uint64_t unit) {
+        auto it = rows_.find(key);
+        if (it == rows_.end()) {
+            return nullptr;
+        }
+        it->second.last_unit = unit;
+        return &it->second;
+    }
+
+    /// Remembers what the database holds for `key` (nothing, when `row` is empty).
+    void remember(std::string_view key, std::optional<Row> row, std::uint64_t unit) {
+        rows_.insert_or_assign(std::string(key), Entry{std::move(row), false, unit});
+    }
+
+    /// Holds `row` for `key` until flush_dirty; `dirty` false when it is already stored.
+    void put(std::string_view key, Row row, std::uint64_t unit, bool dirty = true) {
+        auto it = rows_.find(key);
+        if (it == rows_.end()) {
+            it = rows_.emplace(std::string(key), Entry{}).first;
+        }
+        it->second.row = std::move(row);
+        it->second.last_unit = unit;
+        if (dirty && !it->second.dirty) {
+            it->second.dirty = true;
+            dirty_.push_back(&*it);
+        }
+    }
+
+    /// Calls `write(key, row)` for every dirty row; they stay dirty until mark_clean.
+    template <typename Write>
+    void flush_dirty(Write&& write) const {
+        for (const auto* item : dirty_) {
+            write(std::string_view(item->first), *item->second.row);
+        }
+    }
+
+    /// After a commit: the dirty rows are now what the database holds.
+    void mark_clean() {
+        for (auto* item : dirty_) {
+            item->second.dirty = false;
+        }
+        dirty_.clear();
+    }
+
+    /// After a rollback: forgets every row written in the unit (the next read goes to the disk).
+    void drop_dirty() {
+        for (auto* item : dirty_) {
+            // Erase by iterator: a key that lives inside the erased element must not be used.
+            rows_.erase(rows_.find(item->first));
+        }
+        dirty_.clear();
+    }
+
+    /// Keeps the cache near `max_rows`: drops clean rows the last unit did not touch, and
+    /// everything clean if that is not enough. Call between units.
+    void trim(std::size_t max_rows, std::uint64_t unit) {
+        if (rows_.size() <= max_rows || !dirty_.empty()) {
+            return;
+        }
+        std::erase_if(rows_, [unit](const auto& item) { return item.second.last_unit < unit; });
+        if (rows_.size() > max_rows) {
+            rows_.clear();
+        }
+    }
+
+    std::size_t size() const { return rows_.size(); }
+    bool has_dirty() const { return !dirty_.empty(); }
+
+  private:
+    std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> rows_;
+    /// Element addresses of an unordered_map stay valid until the element is erased.
+    std::vector<std::pair<const std::string, Entry>*> dirty_;
+};
+
+}  // namespace flowwatch::storage

@@ -1,0 +1,217 @@
+// SqliteStore's BaselineStore side: every read and write of a baseline row goes through the
+// write-back caches of State.
+
+#include <algorithm>
+#include <cstddef>
+
+#include "storage/sqlite_store.h"
+#include "storage/sqlite_store_state.h"
+
+namespace flowwatch::storage {
+
+namespace {
+
+/// The cached owner list of the flow whose key is in `s.key`, loaded on first use.
+std::vector<FlowOwner>& owners_of(SqliteStore::State& s) {
+    if (auto* entry = s.owners.find(s.key, s.unit)) {
+        return *entry->row;
+    }
+    std::vector<FlowOwner> owners;
+    StatementUse use(s.select_owners);
+    bind_key<FlowOwner>(*use, s.key, 2);
+    while (use->next_row()) {
+        owners.push_back(RowTraits<FlowOwner>::read(*use));
+    }
+    s.owners.remember(s.key, std::move(owners), s.unit);
+    return *s.owners.find(s.key, s.unit)->row;
+}
+
+}  // namespace
+
+void flush_owners(SqliteStore::State& s) {
+    s.owners.flush_dirty([&s](std::string_view key, const std::vector<FlowOwner>& owners) {
+        {
+            StatementUse erase(s.delete_owners);
+            bind_key<FlowOwner>(*erase, key, 2);
+            erase->run();
+        }
+        for (const FlowOwner& owner : owners) {
+            StatementUse insert(s.insert_owner);
+            const int next = bind_key<FlowOwner>(*insert, key, 2);
+            insert->bind(next, owner.user);
+            RowTraits<FlowOwner>::bind(*insert, next + 1, owner);
+            insert->run();
+        }
+    });
+}
+
+std::optional<TenantBaseline> SqliteStore::tenant(std::string_view tenant) {
+    return guarded("read tenant baseline", [&] {
+        return cached_row(state_->tenants, state_->make_key(tenant), state_->unit);
+    });
+}
+
+void SqliteStore::put_tenant(std::string_view tenant, const TenantBaseline& row) {
+    write_in_unit("write tenant baseline",
+                  [&] { state_->tenants.cache.put(state_->make_key(tenant), row, state_->unit); });
+}
+
+std::optional<UserBaseline> SqliteStore::user(std::string_view tenant, std::string_view user) {
+    return guarded("read user baseline", [&] {
+        return cached_row(state_->users, state_->make_key(tenant, user), state_->unit);
+    });
+}
+
+void SqliteStore::put_user(std::string_view tenant, std::string_view user,
+                           const UserBaseline& row) {
+    write_in_unit("write user baseline", [&] {
+        state_->users.cache.put(state_->make_key(tenant, user), row, state_->unit);
+    });
+}
+
+std::optional<UserConnectorBaseline> SqliteStore::user_connector(std::string_view tenant,
+                                                                 std::string_view user,
+                                                                 std::string_view connector) {
+    return guarded("read user connector baseline", [&] {
+        return cached_row(state_->user_connectors, state_->make_key(tenant, user, connector),
+                          state_->unit);
+    });
+}
+
+void SqliteStore::put_user_connector(std::string_view tenant, std::string_view user,
+                                     std::string_view connector, const UserConnectorBaseline& row) {
+    write_in_unit("write user connector baseline", [&] {
+        state_->user_connectors.cache.put(state_->make_key(tenant, user, connector), row,
+                                          state_->unit);
+    });
+}
+
+std::optional<ScopeConnectorBaseline> SqliteStore::scope_connector(std::string_view tenant,
+                                                                   std::string_view scope,
+                                                                   std::string_view connector) {
+    return guarded("read scope connector baseline", [&] {
+        return cached_row(state_->scope_connectors, state_->make_key(tenant, scope, connector),
+                          state_->unit);
+    });
+}
+
+void SqliteStore::put_scope_connector(std::string_view tenant, std::string_view scope,
+                                      std::string_view connector,
+                                      const ScopeConnectorBaseline& row) {
+    write_in_unit("write scope connector baseline", [&] {
+        state_->scope_connectors.cache.put(state_->make_key(tenant, scope, connector), row,
+                                           state_->unit);
+    });
+}
+
+std::optional<EnvironmentBaseline> SqliteStore::environment(std::string_view tenant,
+                                                            std::string_view environment) {
+    return guarded("read environment baseline", [&] {
+        return cached_row(state_->environments, state_->make_key(tenant, environment),
+                          state_->unit);
+    });
+}
+
+void SqliteStore::put_environment(std::string_view tenant, std::string_view environment,
+                                  const EnvironmentBaseline& row) {
+    write_in_unit("write environment baseline", [&] {
+        state_->environments.cache.put(state_->make_key(tenant, environment), row, state_->unit);
+    });
+}
+
+std::optional<FlowState> SqliteStore::flow(std::string_view tenant, std::string_view flow_id) {
+    return guarded("read flow state", [&] {
+        return cached_row(state_->flows, state_->make_key(tenant, flow_id), state_->unit);
+    });
+}
+
+void SqliteStore::put_flow(std::string_view tenant, std::string_view flow_id,
+                           const FlowState& row) {
+    write_in_unit("write flow state", [&] {
+        state_->flows.cache.put(state_->make_key(tenant, flow_id), row, state_->unit);
+    });
+}
+
+std::vector<FlowOwner> SqliteStore::flow_owners(std::string_view tenant, std::string_view flow_id) {
+    return guarded("read flow owners", [&] {
+        state_->make_key(tenant, flow_id);
+        return owners_of(*state_);
+    });
+}
+
+void SqliteStore::put_flow_owner(std::string_view tenant, std::string_view flow_id,
+                                 const FlowOwner& owner) {
+    write_in_unit("write flow owner", [&] {
+        State& s = *state_;
+        s.make_key(tenant, flow_id);
+        std::vector<FlowOwner> owners = owners_of(s);
+        auto at = std::lower_bound(
+            owners.begin(), owners.end(), owner.user,
+            [](const FlowOwner& o, const std::string& user) { return o.user < user; });
+        if (at != owners.end() && at->user == owner.user) {
+            *at = owner;
+        } else {
+            owners.insert(at, owner);
+        }
+        s.owners.put(s.key, std::move(owners), s.unit);
+    });
+}
+
+void SqliteStore::remove_flow_owner(std::string_view tenant, std::string_view flow_id,
+                                    std::string_view user) {
+    write_in_unit("remove flow owner", [&] {
+        State& s = *state_;
+        s.make_key(tenant, flow_id);
+        std::vector<FlowOwner> owners = owners_of(s);
+        const auto removed =
+            std::erase_if(owners, [user](const FlowOwner& o) { return o.user == user; });
+        if (removed > 0) {
+            s.owners.put(s.key, std::move(owners), s.unit);
+        }
+    });
+}
+
+ActivityBucket SqliteStore::activity(std::string_view tenant, std::string_view user,
+                                     std::int64_t bucket_start_ms) {
+    return guarded("read activity bucket", [&] {
+        return cached_row(state_->activity, state_->make_key(tenant, user, bucket_start_ms),
+                          state_->unit)
+            .value_or(ActivityBucket{});
+    });
+}
+
+void SqliteStore::put_activity(std::string_view tenant, std::string_view user,
+                               std::int64_t bucket_start_ms, const ActivityBucket& row) {
+    write_in_unit("write activity bucket", [&] {
+        state_->activity.cache.put(state_->make_key(tenant, user, bucket_start_ms), row,
+                                   state_->unit);
+    });
+}
+
+bool SqliteStore::add_member(Membership set, std::string_view tenant, std::string_view a,
+                             std::string_view b, std::string_view c) {
+    bool added = false;
+    write_in_unit("add set member", [&] {
+        State& s = *state_;
+        const auto index = static_cast<std::size_t>(set);
+        const char tag = static_cast<char>('0' + index);
+        s.make_key(std::string_view(&tag, 1), tenant, a, b, c);
+        if (s.members.find(s.key, s.unit) != nullptr) {
+            return;
+        }
+
+        // Written through: the insert itself answers "was it there?", exactly.
+        StatementUse use(s.add_member.at(index));
+        use->bind(1, tenant);
+        use->bind(2, a);
+        use->bind(3, b);
+        if (set == Membership::environment_connector_maker) {
+            use->bind(4, c);
+        }
+        added = use->run() == 1;
+        s.members.put(s.key, true, s.unit, added);
+    });
+    return added;
+}
+
+}  // namespace flowwatch::storage

@@ -1,0 +1,181 @@
+#pragma once
+/// Inside SqliteStore: the connection, its prepared statements and the baseline caches. Shared by
+/// the .cpp files that implement the store; nothing outside storage/ includes it.
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/store.h"
+#include "storage/baseline_rows.h"
+#include "storage/row_cache.h"
+#include "storage/sqlite_store.h"
+#include "storage/statement.h"
+#include "storage/storage_failure.h"
+
+namespace flowwatch::storage {
+
+/// One baseline table: its cache and the two statements that fill and flush it.
+template <typename Row>
+struct CachedTable {
+    explicit CachedTable(SQLite::Database& db)
+        : select(db, select_sql<Row>().c_str()), upsert(db, upsert_sql<Row>().c_str()) {}
+
+    RowCache<Row> cache;
+    ReusableStatement select;
+    ReusableStatement upsert;
+};
+
+/// Binds the parts of a cache key as parameters 1..n; returns the next free index.
+template <typename Row>
+int bind_key(ReusableStatement& statement, std::string_view key, std::size_t parts) {
+    CacheKey reader(key);
+    int index = 1;
+    for (std::size_t i = 0; i < parts; ++i, ++index) {
+        const std::string_view part = reader.next();
+        if (RowTraits<Row>::kLastKeyIsInteger && i + 1 == RowTraits<Row>::kKeys.size()) {
+            std::int64_t value = 0;
+            std::memcpy(&value, part.data(), sizeof value);
+            statement.bind(index, value);
+        } else {
+            statement.bind(index, part);
+        }
+    }
+    return index;
+}
+
+/// Reads the row for `key`: from the cache, else from the table (and caches it,
+/// a miss included, so the next read of an absent row costs no query).
+template <typename Row>
+std::optional<Row> cached_row(CachedTable<Row>& table, const std::string& key, std::uint64_t unit) {
+    if (auto* entry = table.cache.find(key, unit)) {
+        return entry->row;
+    }
+    StatementUse use(table.select);
+    bind_key<Row>(*use, key, RowTraits<Row>::kKeys.size());
+    std::optional<Row> row;
+    if (use->next_row()) {
+        row = RowTraits<Row>::read(*use);
+    }
+    table.cache.remember(key, row, unit);
+    return row;
+}
+
+template <typename Row>
+void flush_table(CachedTable<Row>& table) {
+    table.cache.flush_dirty([&table](std::string_view key, const Row& row) {
+        StatementUse use(table.upsert);
+        const int next = bind_key<Row>(*use, key, RowTraits<Row>::kKeys.size());
+        RowTraits<Row>::bind(*use, next, row);
+        use->run();
+    });
+}
+
+/// Writes the dirty flow owner lists: each flow's rows are replaced by its list.
+void flush_owners(SqliteStore::State& s);
+
+struct SqliteStore::State {
+    explicit State(SQLite::Database database, const SqliteStoreOptions& store_options);
+
+    /// Fills `key` with the encoded parts.
+    template <typename... Parts>
+    const std::string& make_key(const Parts&... parts) {
+        key.clear();
+        (append_part(parts), ...);
+        return key;
+    }
+    void append_part(std::string_view part) { CacheKey::append(key, part); }
+    void append_part(std::int64_t part) {
+        char bytes[sizeof part];
+        std::memcpy(bytes, &part, sizeof part);
+        CacheKey::append(key, std::string_view(bytes, sizeof part));
+    }
+
+    SQLite::Database db;
+    SqliteStoreOptions options;
+    std::string key;         ///< Scratch space for cache keys, reused to avoid allocations.
+    std::uint64_t unit = 1;  ///< Counts units; the caches use it to find rows not used lately.
+    bool in_unit = false;
+
+    CachedTable<TenantBaseline> tenants;
+    CachedTable<UserBaseline> users;
+    CachedTable<UserConnectorBaseline> user_connectors;
+    CachedTable<ScopeConnectorBaseline> scope_connectors;
+    CachedTable<EnvironmentBaseline> environments;
+    CachedTable<FlowState> flows;
+    CachedTable<ActivityBucket> activity;
+
+    /// A flow's owners, sorted by user; flushed by deleting the flow's rows and inserting these.
+    RowCache<std::vector<FlowOwner>> owners;
+    ReusableStatement select_owners;
+    ReusableStatement delete_owners;
+    ReusableStatement insert_owner;
+
+    /// Members known to be in their set; the dirty ones were added in the open unit.
+    RowCache<bool> members;
+    std::array<ReusableStatement, 3> add_member;  ///< Indexed by Membership.
+
+    ReusableStatement begin;
+    ReusableStatement commit;
+    ReusableStatement rollback;
+    ReusableStatement mark_seen;
+    ReusableStatement prune_seen;
+
+    ReusableStatement insert_alert;
+    ReusableStatement recent_alerts;
+    ReusableStatement emitted_alerts_after;
+    ReusableStatement alert_counts;
+
+    ReusableStatement select_cursor;
+    ReusableStatement upsert_cursor;
+    ReusableStatement select_content;
+    ReusableStatement insert_content;
+    ReusableStatement prune_content;
+    ReusableStatement select_subscription;
+    ReusableStatement upsert_subscription;
+    ReusableStatement insert_gap;
+    ReusableStatement select_gaps;
+    ReusableStatement select_delivery;
+    ReusableStatement upsert_delivery;
+};
+
+template <typename Body>
+auto SqliteStore::guarded(std::string_view operation, Body&& body) -> decltype(body()) {
+    try {
+        return body();
+    } catch (const SQLite::Exception& e) {
+        throw StorageFailure(fmt::format("{} in {}: {}", operation, path_.string(), e.what()));
+    } catch (const nlohmann::json::exception& e) {
+        throw StorageFailure(fmt::format("{} in {}: unreadable stored JSON: {}", operation,
+                                         path_.string(), e.what()));
+    }
+}
+
+template <typename Write>
+void SqliteStore::write_in_unit(std::string_view operation, Write&& write) {
+    if (state_->in_unit) {
+        guarded(operation, write);
+        return;
+    }
+    // A write outside any unit is its own unit.
+    begin_unit();
+    try {
+        guarded(operation, write);
+        commit_unit();
+    } catch (...) {
+        rollback_unit();
+        throw;
+    }
+}
+
+}  // namespace flowwatch::storage
