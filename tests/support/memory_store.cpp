@@ -1,0 +1,308 @@
+#include "tests/support/memory_store.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace flowwatch::test {
+
+namespace {
+
+std::string s(std::string_view text) {
+    return std::string(text);
+}
+
+template <typename Value>
+std::optional<Value> optional_of(const Value* value) {
+    return value ? std::optional<Value>(*value) : std::nullopt;
+}
+
+}  // namespace
+
+template <typename Step>
+void MemoryStore::for_each_map(Step&& step) {
+    step(tenants_);
+    step(users_);
+    step(user_connectors_);
+    step(scope_connectors_);
+    step(environments_);
+    step(flows_);
+    step(owners_);
+    step(activity_);
+    step(members_);
+    step(seen_);
+    step(alerts_);
+    step(alert_ids_);
+    step(cursors_);
+    step(content_);
+    step(subscription_starts_);
+    step(gaps_);
+    step(delivered_);
+}
+
+std::optional<TenantBaseline> MemoryStore::tenant(std::string_view tenant) {
+    return optional_of(tenants_.find(s(tenant)));
+}
+
+void MemoryStore::put_tenant(std::string_view tenant, const TenantBaseline& row) {
+    tenants_.put(s(tenant), row, in_unit_);
+}
+
+std::optional<UserBaseline> MemoryStore::user(std::string_view tenant, std::string_view user) {
+    return optional_of(users_.find({s(tenant), s(user)}));
+}
+
+void MemoryStore::put_user(std::string_view tenant, std::string_view user,
+                           const UserBaseline& row) {
+    users_.put({s(tenant), s(user)}, row, in_unit_);
+}
+
+std::optional<UserConnectorBaseline> MemoryStore::user_connector(std::string_view tenant,
+                                                                 std::string_view user,
+                                                                 std::string_view connector) {
+    return optional_of(user_connectors_.find({s(tenant), s(user), s(connector)}));
+}
+
+void MemoryStore::put_user_connector(std::string_view tenant, std::string_view user,
+                                     std::string_view connector, const UserConnectorBaseline& row) {
+    user_connectors_.put({s(tenant), s(user), s(connector)}, row, in_unit_);
+}
+
+std::optional<ScopeConnectorBaseline> MemoryStore::scope_connector(std::string_view tenant,
+                                                                   std::string_view scope,
+                                                                   std::string_view connector) {
+    return optional_of(scope_connectors_.find({s(tenant), s(scope), s(connector)}));
+}
+
+void MemoryStore::put_scope_connector(std::string_view tenant, std::string_view scope,
+                                      std::string_view connector,
+                                      const ScopeConnectorBaseline& row) {
+    scope_connectors_.put({s(tenant), s(scope), s(connector)}, row, in_unit_);
+}
+
+std::optional<EnvironmentBaseline> MemoryStore::environment(std::string_view tenant,
+                                                            std::string_view environment) {
+    return optional_of(environments_.find({s(tenant), s(environment)}));
+}
+
+void MemoryStore::put_environment(std::string_view tenant, std::string_view environment,
+                                  const EnvironmentBaseline& row) {
+    environments_.put({s(tenant), s(environment)}, row, in_unit_);
+}
+
+std::optional<FlowState> MemoryStore::flow(std::string_view tenant, std::string_view flow_id) {
+    return optional_of(flows_.find({s(tenant), s(flow_id)}));
+}
+
+void MemoryStore::put_flow(std::string_view tenant, std::string_view flow_id,
+                           const FlowState& row) {
+    flows_.put({s(tenant), s(flow_id)}, row, in_unit_);
+}
+
+std::vector<FlowOwner> MemoryStore::flow_owners(std::string_view tenant, std::string_view flow_id) {
+    const auto* owners = owners_.find({s(tenant), s(flow_id)});
+    return owners ? *owners : std::vector<FlowOwner>{};
+}
+
+void MemoryStore::put_flow_owner(std::string_view tenant, std::string_view flow_id,
+                                 const FlowOwner& owner) {
+    std::vector<FlowOwner> owners = flow_owners(tenant, flow_id);
+    auto at = std::ranges::lower_bound(owners, owner.user, {}, &FlowOwner::user);
+    if (at != owners.end() && at->user == owner.user) {
+        *at = owner;
+    } else {
+        owners.insert(at, owner);
+    }
+    owners_.put({s(tenant), s(flow_id)}, std::move(owners), in_unit_);
+}
+
+void MemoryStore::remove_flow_owner(std::string_view tenant, std::string_view flow_id,
+                                    std::string_view user) {
+    std::vector<FlowOwner> owners = flow_owners(tenant, flow_id);
+    std::erase_if(owners, [user](const FlowOwner& o) { return o.user == user; });
+    owners_.put({s(tenant), s(flow_id)}, std::move(owners), in_unit_);
+}
+
+ActivityBucket MemoryStore::activity(std::string_view tenant, std::string_view user,
+                                     std::int64_t bucket_start_ms) {
+    const auto* bucket = activity_.find({s(tenant), s(user), bucket_start_ms});
+    return bucket ? *bucket : ActivityBucket{};
+}
+
+void MemoryStore::put_activity(std::string_view tenant, std::string_view user,
+                               std::int64_t bucket_start_ms, const ActivityBucket& row) {
+    activity_.put({s(tenant), s(user), bucket_start_ms}, row, in_unit_);
+}
+
+bool MemoryStore::add_member(Membership set, std::string_view tenant, std::string_view a,
+                             std::string_view b, std::string_view c) {
+    // Unused parts are ignored, as the SQLite tables have no column for them.
+    const std::string third = set == Membership::environment_connector_maker ? s(c) : "";
+    MemberKey key{static_cast<int>(set), s(tenant), s(a), s(b), third};
+    if (members_.find(key)) {
+        return false;
+    }
+    members_.put(key, true, in_unit_);
+    return true;
+}
+
+void MemoryStore::begin_unit() {
+    if (in_unit_) {
+        throw std::logic_error("begin unit: a unit is already open");
+    }
+    in_unit_ = true;
+    unit_start_alert_ = last_alert_;
+    unit_start_gap_ = last_gap_;
+}
+
+void MemoryStore::commit_unit() {
+    if (!in_unit_) {
+        throw std::logic_error("commit unit: no unit is open");
+    }
+    for_each_map([](auto& map) { map.commit(); });
+    in_unit_ = false;
+}
+
+void MemoryStore::rollback_unit() {
+    if (!in_unit_) {
+        return;
+    }
+    for_each_map([](auto& map) { map.rollback(); });
+    last_alert_ = unit_start_alert_;
+    last_gap_ = unit_start_gap_;
+    in_unit_ = false;
+}
+
+bool MemoryStore::mark_record_seen(std::string_view tenant, std::string_view record_id,
+                                   Timestamp time) {
+    Key2 key{s(tenant), s(record_id)};
+    if (seen_.find(key)) {
+        return false;
+    }
+    seen_.put(key, to_millis(time), in_unit_);
+    return true;
+}
+
+bool MemoryStore::insert_alert(const Alert& alert, bool emitted) {
+    if (alert_ids_.find(alert.id)) {
+        return false;
+    }
+    const std::int64_t sequence = ++last_alert_;
+    alerts_.put(sequence, StoredAlert{alert, emitted, sequence}, in_unit_);
+    alert_ids_.put(alert.id, sequence, in_unit_);
+    return true;
+}
+
+std::vector<StoredAlert> MemoryStore::recent_alerts(std::int64_t after_sequence,
+                                                    std::size_t limit) {
+    std::vector<StoredAlert> out;
+    const auto all = alerts_.snapshot();
+    for (auto it = all.rbegin(); it != all.rend() && out.size() < limit; ++it) {
+        if (it->first <= after_sequence) {
+            break;
+        }
+        out.push_back(it->second);
+    }
+    return out;
+}
+
+std::optional<Timestamp> MemoryStore::cursor(std::string_view tenant,
+                                             std::string_view content_type) {
+    return optional_of(cursors_.find({s(tenant), s(content_type)}));
+}
+
+void MemoryStore::put_cursor(std::string_view tenant, std::string_view content_type,
+                             Timestamp window_end) {
+    cursors_.put({s(tenant), s(content_type)}, window_end, in_unit_);
+}
+
+bool MemoryStore::content_committed(std::string_view tenant, std::string_view content_id) {
+    return content_.find({s(tenant), s(content_id)}) != nullptr;
+}
+
+void MemoryStore::mark_content_committed(std::string_view tenant, std::string_view content_type,
+                                         std::string_view content_id, Timestamp content_created) {
+    Key2 key{s(tenant), s(content_id)};
+    if (!content_.find(key)) {
+        content_.put(key, {s(content_type), content_created}, in_unit_);
+    }
+}
+
+void MemoryStore::prune_committed_content(std::string_view tenant, Timestamp before) {
+    for (const auto& [key, value] : content_.snapshot()) {
+        if (key.first == tenant && value.second < before) {
+            content_.erase(key, in_unit_);
+        }
+    }
+}
+
+std::optional<Timestamp> MemoryStore::last_subscription_start(std::string_view tenant,
+                                                              std::string_view content_type) {
+    return optional_of(subscription_starts_.find({s(tenant), s(content_type)}));
+}
+
+void MemoryStore::put_subscription_start(std::string_view tenant, std::string_view content_type,
+                                         Timestamp at) {
+    subscription_starts_.put({s(tenant), s(content_type)}, at, in_unit_);
+}
+
+void MemoryStore::record_gap(const ContentGap& gap) {
+    gaps_.put(++last_gap_, gap, in_unit_);
+}
+
+std::vector<ContentGap> MemoryStore::gaps(std::string_view tenant) {
+    std::vector<ContentGap> out;
+    for (const auto& [id, gap] : gaps_.snapshot()) {
+        if (gap.tenant == tenant) {
+            out.push_back(gap);
+        }
+    }
+    return out;
+}
+
+std::int64_t MemoryStore::delivered_through(std::string_view output) {
+    const auto* sequence = delivered_.find(s(output));
+    return sequence ? *sequence : 0;
+}
+
+void MemoryStore::put_delivered_through(std::string_view output, std::int64_t sequence) {
+    delivered_.put(s(output), sequence, in_unit_);
+}
+
+std::vector<StoredAlert> MemoryStore::emitted_alerts_after(std::int64_t after_sequence,
+                                                           std::size_t limit) {
+    std::vector<StoredAlert> out;
+    for (const auto& [sequence, stored] : alerts_.snapshot()) {
+        if (out.size() >= limit) {
+            break;
+        }
+        if (sequence > after_sequence && stored.emitted) {
+            out.push_back(stored);
+        }
+    }
+    return out;
+}
+
+std::vector<storage::AlertCount> MemoryStore::alert_counts() const {
+    std::map<std::tuple<std::string, Trigger, Severity>, std::int64_t> counts;
+    for (const auto& [sequence, stored] : alerts_.snapshot()) {
+        ++counts[{stored.alert.tenant, stored.alert.trigger, stored.alert.severity}];
+    }
+    std::vector<storage::AlertCount> out;
+    for (const auto& [key, count] : counts) {
+        out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), count});
+    }
+    return out;
+}
+
+std::int64_t MemoryStore::prune_seen_records(Timestamp before) {
+    std::int64_t pruned = 0;
+    for (const auto& [key, time_ms] : seen_.snapshot()) {
+        if (time_ms < to_millis(before)) {
+            seen_.erase(key, in_unit_);
+            ++pruned;
+        }
+    }
+    return pruned;
+}
+
+}  // namespace flowwatch::test
