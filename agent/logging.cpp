@@ -223,10 +223,11 @@ Result<LogFormat> parse_log_format(std::string_view name) {
     return fail(fmt::format("log format \"{}\": expected text or json", name));
 }
 
-void configure_logging(const LogOptions& options) {
+void configure_logging(const LogOptions& options, LineSink::Writer writer) {
     auto& state = logging_state();
     std::lock_guard lock(state.mutex);
-    state.sink = std::make_shared<LineSink>(options, write_to_stderr);
+    state.sink = std::make_shared<LineSink>(
+        options, writer ? std::move(writer) : LineSink::Writer(write_to_stderr));
     state.level = options.level;
     // Loggers made before this call keep their object but take the new sink and level.
     spdlog::apply_all([&state](const std::shared_ptr<spdlog::logger>& logger) {

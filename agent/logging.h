@@ -37,9 +37,6 @@ Result<spdlog::level::level_enum> parse_log_level(std::string_view name);
 /// `text` or `json`.
 Result<LogFormat> parse_log_format(std::string_view name);
 
-/// Sends every component's lines, now and later, to stderr in the given form.
-void configure_logging(const LogOptions& options);
-
 /// The logger of one component ("outputs", "api", "poller"…); its name starts every line.
 std::shared_ptr<spdlog::logger> component_logger(std::string_view component);
 
@@ -105,5 +102,9 @@ class LineSink : public spdlog::sinks::base_sink<std::mutex> {
     Writer writer_;
     RepeatLimiter limiter_;
 };
+
+/// Sends every component's lines, now and later, to `writer` (stderr when empty) in the given
+/// form. Call it before other threads log: loggers in use are switched over without a lock.
+void configure_logging(const LogOptions& options, LineSink::Writer writer = {});
 
 }  // namespace flowwatch::agent
