@@ -49,6 +49,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
         db.exec("PRAGMA journal_mode = WAL");
         db.exec("PRAGMA synchronous = NORMAL");
         db.exec("PRAGMA foreign_keys = ON");
+        db.exec(fmt::format("PRAGMA cache_size = -{}", options.page_cache_kib));
         auto migrated = migrate(db, schema_migrations(), path.string());
         if (!migrated) {
             return std::unexpected(migrated.error());

@@ -36,6 +36,8 @@ struct SqliteStoreOptions {
     /// Rows each baseline cache keeps between units; beyond it, clean rows are evicted.
     std::size_t cache_rows = 200'000;
     std::chrono::milliseconds busy_timeout{5000};
+    /// SQLite's own page cache; random record ids make the seen-record index want a large one.
+    int page_cache_kib = 32 * 1024;
 };
 
 class SqliteStore final : public Store, public ApiStateStore, public DeliveryStateStore {

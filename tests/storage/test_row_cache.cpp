@@ -1,0 +1,71 @@
+// The write-back cache on its own: key encoding, dirty rows, rollback and eviction.
+
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "storage/row_cache.h"
+
+namespace flowwatch::test {
+namespace {
+
+std::string key_of(std::initializer_list<std::string_view> parts) {
+    std::string key;
+    for (auto part : parts) {
+        storage::CacheKey::append(key, part);
+    }
+    return key;
+}
+
+}  // namespace
+
+TEST_CASE("cache keys keep their parts apart whatever bytes the parts hold") {
+    CHECK(key_of({"ab", "c"}) != key_of({"a", "bc"}));
+    CHECK(key_of({"a\037", "b"}) != key_of({"a", "\037b"}));
+    CHECK(key_of({"", "x"}) != key_of({"x", ""}));
+
+    const std::string key = key_of({"tenant", "", "user@x"});
+    storage::CacheKey reader(key);
+    CHECK(reader.next() == "tenant");
+    CHECK(reader.next() == "");
+    CHECK(reader.next() == "user@x");
+}
+
+TEST_CASE("dirty rows are flushed until marked clean and dropped on rollback") {
+    storage::RowCache<int> cache;
+    cache.remember("clean", 1, 1);
+    cache.remember("absent", std::nullopt, 1);
+    cache.put("new", 2, 1);
+    cache.put("clean", 3, 1);
+
+    std::vector<std::string> flushed;
+    cache.flush_dirty([&](std::string_view key, int) { flushed.emplace_back(key); });
+    CHECK(flushed.size() == 2);
+    CHECK(cache.has_dirty());
+
+    cache.drop_dirty();
+    CHECK_FALSE(cache.has_dirty());
+    CHECK(cache.find("new", 2) == nullptr);
+    CHECK(cache.find("clean", 2) == nullptr);  // its committed value must be read again
+    REQUIRE(cache.find("absent", 2) != nullptr);
+    CHECK_FALSE(cache.find("absent", 2)->row.has_value());
+}
+
+TEST_CASE("eviction keeps the rows of the last unit and never a dirty row") {
+    storage::RowCache<int> cache;
+    for (int i = 0; i < 10; ++i) {
+        cache.put("old" + std::to_string(i), i, 1);
+    }
+    cache.mark_clean();
+    cache.put("recent", 1, 2);
+    cache.trim(5, 2);
+    CHECK(cache.size() == 11);  // a dirty row blocks eviction: it cannot be read back yet
+
+    cache.mark_clean();
+    cache.trim(5, 2);
+    CHECK(cache.size() == 1);
+    CHECK(cache.find("recent", 3) != nullptr);
+}
+
+}  // namespace flowwatch::test

@@ -1,0 +1,183 @@
+// What only the SQLite store has: a file, its schema, its pragmas, its cache and its failures.
+
+#include <fstream>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+#include <doctest/doctest.h>
+
+#include "storage/schema.h"
+#include "storage/storage_failure.h"
+#include "tests/storage/store_fixtures.h"
+#include "tests/storage/store_probe.h"
+
+namespace flowwatch::test {
+
+using storage::SqliteStore;
+
+TEST_CASE("opening creates the file and its missing parent directories") {
+    TempDir dir;
+    const auto path = dir.path() / "a" / "b" / "flowwatch.db";
+    auto store = SqliteStore::open(path);
+    REQUIRE(store.has_value());
+    CHECK(std::filesystem::exists(path));
+    CHECK((*store)->path() == path);
+}
+
+TEST_CASE("a new database records the current schema version in its migration table") {
+    TempDir dir;
+    const auto path = dir.path() / "flowwatch.db";
+    auto store = SqliteStore::open(path);
+    REQUIRE(store.has_value());
+    CHECK(*(*store)->schema_version() == storage::kSchemaVersion);
+
+    SQLite::Database raw(path, SQLite::OPEN_READONLY);
+    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() ==
+          storage::kSchemaVersion);
+    CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
+}
+
+TEST_CASE("re-opening an existing database migrates nothing again and keeps its rows") {
+    SqliteFixture f;
+    f.store->put_tenant("t", sample_tenant(1));
+    f.reopen();
+    f.reopen();
+    CHECK(show(f.store->tenant("t")) == show(sample_tenant(1)));
+    SQLite::Database raw(f.dir.path() / "flowwatch.db", SQLite::OPEN_READONLY);
+    CHECK(raw.execAndGet("SELECT COUNT(*) FROM schema_version").getInt() ==
+          storage::kSchemaVersion);
+}
+
+TEST_CASE("a database claiming a future schema version is refused, naming the file") {
+    TempDir dir;
+    const auto path = dir.path() / "flowwatch.db";
+    REQUIRE(SqliteStore::open(path).has_value());
+    {
+        SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+        raw.exec("INSERT INTO schema_version (version, applied_at_ms) VALUES (99, 0)");
+    }
+    auto refused = SqliteStore::open(path);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find(path.string()) != std::string::npos);
+    CHECK(refused.error().message.find("newer") != std::string::npos);
+}
+
+TEST_CASE("a file that is not a database is refused, naming the file") {
+    TempDir dir;
+    const auto path = dir.path() / "notes.db";
+    std::ofstream(path) << "these are not the pages you are looking for, not a database at all";
+    auto refused = SqliteStore::open(path);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find(path.string()) != std::string::npos);
+}
+
+TEST_CASE("a directory that cannot be created is reported with the database path") {
+    TempDir dir;
+    std::ofstream(dir.path() / "plain-file") << "x";
+    const auto path = dir.path() / "plain-file" / "flowwatch.db";
+    auto refused = SqliteStore::open(path);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find(path.string()) != std::string::npos);
+}
+
+TEST_CASE("a write outside any unit is committed at once") {
+    SqliteFixture f;
+    f.store->put_user("t", "u", sample_user(2));
+    CHECK(f.store->add_member(Membership::environment_maker, "t", "env", "u", ""));
+    f.reopen();
+    CHECK(show(f.store->user("t", "u")) == show(sample_user(2)));
+    CHECK_FALSE(f.store->add_member(Membership::environment_maker, "t", "env", "u", ""));
+}
+
+TEST_CASE("a unit that cannot start fails with the file named, and the store recovers") {
+    SqliteFixture f;
+    f.reopen(storage::SqliteStoreOptions{.busy_timeout = std::chrono::milliseconds(20)});
+    SQLite::Database other(f.dir.path() / "flowwatch.db", SQLite::OPEN_READWRITE);
+    other.exec("BEGIN IMMEDIATE");
+
+    try {
+        f.store->begin_unit();
+        FAIL("begin_unit succeeded while another connection held the write lock");
+    } catch (const storage::StorageFailure& e) {
+        CHECK(std::string(e.what()).find("begin unit") != std::string::npos);
+        CHECK(std::string(e.what()).find("flowwatch.db") != std::string::npos);
+    }
+    f.store->rollback_unit();
+
+    other.exec("ROLLBACK");
+    f.store->begin_unit();
+    f.store->put_tenant("t", sample_tenant(5));
+    f.store->commit_unit();
+    CHECK(show(f.store->tenant("t")) == show(sample_tenant(5)));
+}
+
+TEST_CASE("a unit whose commit fails is rolled back whole and its values leave the cache") {
+    SqliteFixture f;
+    f.store->put_tenant("t", sample_tenant(1));
+    {
+        // Another connection plants a trigger that rejects one row when the unit flushes it.
+        SQLite::Database other(f.dir.path() / "flowwatch.db", SQLite::OPEN_READWRITE);
+        other.exec(
+            "CREATE TRIGGER reject_bad BEFORE INSERT ON tenant_baseline WHEN NEW.tenant = 'bad'"
+            " BEGIN SELECT RAISE(ABORT, 'rejected by the test'); END");
+    }
+    f.store->begin_unit();
+    f.store->put_tenant("t", sample_tenant(2));
+    f.store->put_tenant("bad", sample_tenant(3));
+    f.store->mark_record_seen("t", "r1", at_ms(1));
+    f.store->put_cursor("t", "Audit.General", at_ms(9));
+    try {
+        f.store->commit_unit();
+        FAIL("commit_unit succeeded although a row was rejected");
+    } catch (const storage::StorageFailure& e) {
+        CHECK(std::string(e.what()).find("commit unit") != std::string::npos);
+        CHECK(std::string(e.what()).find("rejected by the test") != std::string::npos);
+    }
+    f.store->rollback_unit();
+
+    CHECK(show(f.store->tenant("t")) == show(sample_tenant(1)));
+    CHECK_FALSE(f.store->tenant("bad").has_value());
+    CHECK_FALSE(f.store->cursor("t", "Audit.General").has_value());
+    f.store->begin_unit();
+    CHECK(f.store->mark_record_seen("t", "r1", at_ms(1)));
+    f.store->commit_unit();
+    f.reopen();
+    CHECK(show(f.store->tenant("t")) == show(sample_tenant(1)));
+}
+
+TEST_CASE("keys and texts with separators, quotes and non-ASCII characters round-trip") {
+    SqliteFixture f;
+    const std::string odd_user = std::string("o'neil\x1f\"x\"@contoso.example") + '\0' + "tail";
+    FlowState flow = sample_flow(1);
+    flow.connectors = {{"sql \"server\"", "SQL \"Server\", ümlaut ✓"}, {"a,b", "A,B"}};
+    f.store->begin_unit();
+    f.store->put_user("t", odd_user, sample_user(1));
+    f.store->put_user("t", "o'neil", sample_user(2));
+    f.store->put_flow("t", odd_user, flow);
+    f.store->commit_unit();
+    f.reopen();
+    CHECK(show(f.store->user("t", odd_user)) == show(sample_user(1)));
+    CHECK(show(f.store->user("t", "o'neil")) == show(sample_user(2)));
+    CHECK(show(f.store->flow("t", odd_user)) == show(flow));
+}
+
+TEST_CASE("the baseline cache stays near its bound across many units") {
+    SqliteFixture f;
+    f.reopen(storage::SqliteStoreOptions{.cache_rows = 50});
+    for (int unit = 0; unit < 40; ++unit) {
+        f.store->begin_unit();
+        for (int u = 0; u < 10; ++u) {
+            const std::string user = "u" + std::to_string(unit * 10 + u);
+            CHECK_FALSE(f.store->user("t", user).has_value());
+            f.store->put_user("t", user, sample_user(u));
+        }
+        f.store->commit_unit();
+        // Beyond the bound, the rows the last unit did not touch are evicted.
+        CHECK(f.store->cached_rows() <= 50);
+    }
+    // Evicted rows were flushed first: every row is still there.
+    CHECK(show(f.store->user("t", "u0")) == show(sample_user(0)));
+    CHECK(show(f.store->user("t", "u399")) == show(sample_user(9)));
+}
+
+}  // namespace flowwatch::test
