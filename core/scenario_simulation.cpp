@@ -120,7 +120,7 @@ void TenantSimulation::routine_maker_day(std::size_t person, int day) {
     if (!random_.chance(weekday(day) ? 0.2 : 0.03)) {
         return;
     }
-    static constexpr std::array<double, 5> kActionWeights = {35, 42, 10, 8, 3};
+    static constexpr std::array<double, 5> kActionWeights = {32, 40, 16, 8, 3};
     switch (random_.weighted(kActionWeights)) {
         case 0:
             create_flow(person, day, subset_of(random_, who.habitual, 4));
@@ -171,6 +171,7 @@ std::size_t TenantSimulation::pick_owned_flow(std::size_t person, int day, bool 
     auto& owned = org_.owned[person];
     std::erase_if(owned, [&](std::size_t f) { return !org_.flows[f].alive; });
     std::vector<std::size_t> usable;
+    std::vector<std::size_t> shared;
     for (std::size_t f : owned) {
         const Flow& flow = org_.flows[f];
         const bool creator = flow.creator == person;
@@ -179,7 +180,14 @@ std::size_t TenantSimulation::pick_owned_flow(std::size_t person, int day, bool 
         const bool co_owner = grant != flow.co_owners.end() && grant->second < day;
         if (!flow.reserved && flow.created_day < day && (creator || (!created_only && co_owner))) {
             usable.push_back(f);
+            if (!creator) {
+                shared.push_back(f);
+            }
         }
+    }
+    // Someone given a colleague's flow usually took it on to work on it.
+    if (!shared.empty() && random_.chance(0.7)) {
+        return shared[random_.below(shared.size())];
     }
     return usable.empty() ? kNone : usable[random_.below(usable.size())];
 }
@@ -286,8 +294,10 @@ void TenantSimulation::admin_day(int day) {
         const double roll = random_.unit();
         if (roll < 0.6) {
             event.operation = "EditFlow";
-            note_look_alike("authorized_admin_edit", admin, flow, event.time,
-                            "the authorized IT admin edits a flow someone else created");
+            if (day >= kScenarioLearningDays) {
+                note_look_alike("authorized_admin_edit", admin, flow, event.time,
+                                "the authorized IT admin edits a flow someone else created");
+            }
         } else if (roll < 0.85) {
             admin_grant(flow, f, day, event);
         } else {
