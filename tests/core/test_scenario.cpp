@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/config.h"
+#include "core/pipeline.h"
 #include "core/record_reader.h"
 #include "core/scenario.h"
+#include "tests/support/memory_store.h"
 
 using namespace flowwatch;
 
@@ -216,4 +218,49 @@ TEST_CASE("the recommended config is accepted by the config loader") {
           std::set<std::string>{generator.authorized_users().front()});
     CHECK(config->detection.blocked_connectors.contains(connector_key("Gmail")));
     CHECK(config->detection.blocked_connectors.contains(connector_key("FTP")));
+}
+
+TEST_CASE("the detector fed a generated tenant's blobs raises every planted attack and no other") {
+    ScenarioOptions options = small_tenant(11);
+    options.days = 30;
+    options.users = 300;
+    options.other_workload_ratio = 1;
+    ScenarioGenerator generator(options);
+    DetectionPolicy policy;
+    policy.authorized_users = {generator.authorized_users().front()};
+    for (const auto& name : scenario_blocked_connectors()) {
+        policy.blocked_connectors.insert(connector_key(name));
+    }
+    test::MemoryStore store;
+    Pipeline pipeline(store, policy);
+    RecordReader reader;
+    std::vector<Alert> alerts;
+    while (!generator.finished()) {
+        for (const auto& blob : generator.next_day()) {
+            std::vector<FlowRecord> records;
+            const simdjson::padded_string text(blob.array_text());
+            reader.read_json(
+                text, blob.content_id, [&](FlowRecord&& r) { records.push_back(std::move(r)); },
+                [](const ReadDiagnostic& d) { FAIL(d.to_string()); });
+            auto outcome = pipeline.process_unit(records);
+            REQUIRE(outcome);
+            alerts.insert(alerts.end(), outcome->emitted.begin(), outcome->emitted.end());
+        }
+    }
+
+    auto explains = [](const PlantedAttack& attack, const Alert& alert) {
+        return alert.user == attack.user && alert.time >= attack.time && alert.time <= attack.until;
+    };
+    for (const auto& attack : generator.attacks()) {
+        CHECK_MESSAGE(std::any_of(alerts.begin(), alerts.end(),
+                                  [&](const Alert& a) {
+                                      return a.trigger == attack.trigger && explains(attack, a);
+                                  }),
+                      "missed: ", attack.description);
+    }
+    for (const auto& alert : alerts) {
+        CHECK_MESSAGE(std::any_of(generator.attacks().begin(), generator.attacks().end(),
+                                  [&](const PlantedAttack& p) { return explains(p, alert); }),
+                      "unexplained ", trigger_name(alert.trigger), ": ", alert.reason);
+    }
 }
