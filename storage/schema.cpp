@@ -164,6 +164,11 @@ Result<int> migrate(SQLite::Database& db, std::span<const Migration> migrations,
     const int latest = migrations.empty() ? 0 : migrations.back().version;
     int step = 0;
     try {
+        // An up-to-date file needs no write lock, so a reader can open it while a unit is open.
+        if (read_version(db) == latest) {
+            return latest;
+        }
+
         // IMMEDIATE: two agents opening one new file must not both create the tables.
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         db.exec(kCreateVersionTable);

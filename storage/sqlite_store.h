@@ -8,7 +8,8 @@
 ///
 /// Not thread-safe: one SqliteStore is used from one thread at a time. Another thread that needs
 /// the database (a status endpoint, say) opens its own SqliteStore on the same file; WAL lets it
-/// read while the pipeline writes.
+/// read while the pipeline writes. Only one SqliteStore per file may write baselines: each
+/// caches them, and no cache sees another connection's writes.
 ///
 /// The interface methods return plain values, so a SQLite failure in them throws StorageFailure
 /// (storage/storage_failure.h) with the operation and the file in its message. The methods this
@@ -125,6 +126,7 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
     Result<int> schema_version();
     /// Forgets seen record ids with event time before `before`; returns how many. Only safe for
     /// times older than any record the API can still deliver.
+    /// TODO: this scans the whole table; add an index on time_ms if pruning runs often.
     Result<std::int64_t> prune_seen_records(Timestamp before);
     /// Rows held by the baseline caches (for tests and the status endpoint).
     std::size_t cached_rows() const;

@@ -180,4 +180,21 @@ TEST_CASE("the baseline cache stays near its bound across many units") {
     CHECK(show(f.store->user("t", "u399")) == show(sample_user(9)));
 }
 
+TEST_CASE("a second store opens and reads the file while the first has a unit open") {
+    SqliteFixture writer;
+    writer.reopen(storage::SqliteStoreOptions{.busy_timeout = std::chrono::milliseconds(20)});
+    writer.store->put_delivered_through("jsonl", 3);
+    writer.store->begin_unit();
+    writer.store->mark_content_committed("t", "Audit.General", "c1", at_ms(1));
+
+    auto reader = SqliteStore::open(writer.dir.path() / "flowwatch.db",
+                                    {.busy_timeout = std::chrono::milliseconds(20)});
+    REQUIRE_MESSAGE(reader.has_value(), (reader ? "" : reader.error().message));
+    CHECK((*reader)->delivered_through("jsonl") == 3);
+    CHECK_FALSE((*reader)->content_committed("t", "c1"));  // not committed yet
+
+    writer.store->commit_unit();
+    CHECK((*reader)->content_committed("t", "c1"));
+}
+
 }  // namespace flowwatch::test
