@@ -26,6 +26,25 @@ std::vector<FlowOwner>& owners_of(SqliteStore::State& s) {
     return *s.owners.find(s.key, s.unit)->row;
 }
 
+/// The latest bucket start stored for the user (kNoBucket for none), loaded on first use.
+std::int64_t last_bucket_of(SqliteStore::State& s, std::string_view tenant, std::string_view user) {
+    s.make_key(tenant, user);
+    if (auto* entry = s.last_bucket.find(s.key, s.unit)) {
+        return *entry->row;
+    }
+    std::int64_t last = kNoBucket;
+    {
+        StatementUse use(s.select_last_bucket);
+        use->bind(1, tenant);
+        use->bind(2, user);
+        if (use->next_row() && !use->is_null(0)) {
+            last = use->integer(0);
+        }
+    }
+    s.last_bucket.remember(s.key, last, s.unit);
+    return last;
+}
+
 }  // namespace
 
 void flush_owners(SqliteStore::State& s) {
@@ -174,8 +193,15 @@ void SqliteStore::remove_flow_owner(std::string_view tenant, std::string_view fl
 ActivityBucket SqliteStore::activity(std::string_view tenant, std::string_view user,
                                      std::int64_t bucket_start_ms) {
     return guarded("read activity bucket", [&] {
-        return cached_row(state_->activity, state_->make_key(tenant, user, bucket_start_ms),
-                          state_->unit)
+        State& s = *state_;
+        if (auto* entry =
+                s.activity.cache.find(s.make_key(tenant, user, bucket_start_ms), s.unit)) {
+            return entry->row.value_or(ActivityBucket{});
+        }
+        if (bucket_start_ms > last_bucket_of(s, tenant, user)) {
+            return ActivityBucket{};
+        }
+        return cached_row(s.activity, s.make_key(tenant, user, bucket_start_ms), s.unit)
             .value_or(ActivityBucket{});
     });
 }
@@ -183,8 +209,12 @@ ActivityBucket SqliteStore::activity(std::string_view tenant, std::string_view u
 void SqliteStore::put_activity(std::string_view tenant, std::string_view user,
                                std::int64_t bucket_start_ms, const ActivityBucket& row) {
     write_in_unit("write activity bucket", [&] {
-        state_->activity.cache.put(state_->make_key(tenant, user, bucket_start_ms), row,
-                                   state_->unit);
+        State& s = *state_;
+        if (bucket_start_ms > last_bucket_of(s, tenant, user)) {
+            // Dirty, so a rollback forgets it along with the bucket.
+            s.last_bucket.put(s.make_key(tenant, user), bucket_start_ms, s.unit);
+        }
+        s.activity.cache.put(s.make_key(tenant, user, bucket_start_ms), row, s.unit);
     });
 }
 

@@ -24,6 +24,7 @@ void for_each_cache(SqliteStore::State& s, Step&& step) {
     step(s.environments.cache);
     step(s.flows.cache);
     step(s.activity.cache);
+    step(s.last_bucket);
     step(s.owners);
     step(s.members);
 }

@@ -12,6 +12,8 @@ SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& s
       environments(db),
       flows(db),
       activity(db),
+      select_last_bucket(db,
+                         "SELECT MAX(bucket_start_ms) FROM activity WHERE tenant = ? AND user = ?"),
       select_owners(db,
                     "SELECT user, permission, granted_by, granted_at_ms, by_admin FROM flow_owner"
                     " WHERE tenant = ? AND flow_id = ? ORDER BY user"),

@@ -81,6 +81,8 @@ void flush_table(CachedTable<Row>& table) {
     });
 }
 
+inline constexpr std::int64_t kNoBucket = INT64_MIN;
+
 /// Writes the dirty flow owner lists: each flow's rows are replaced by its list.
 void flush_owners(SqliteStore::State& s);
 
@@ -114,6 +116,12 @@ struct SqliteStore::State {
     CachedTable<EnvironmentBaseline> environments;
     CachedTable<FlowState> flows;
     CachedTable<ActivityBucket> activity;
+
+    /// Per (tenant, user): the latest activity bucket start stored, or kNoBucket. A bucket after
+    /// it needs no query; the burst check reads mostly such empty recent buckets. Dirty entries
+    /// were raised in the open unit.
+    RowCache<std::int64_t> last_bucket;
+    ReusableStatement select_last_bucket;
 
     /// A flow's owners, sorted by user; flushed by deleting the flow's rows and inserting these.
     RowCache<std::vector<FlowOwner>> owners;

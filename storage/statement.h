@@ -30,6 +30,7 @@ class ReusableStatement {
     int run() { return statement_.exec(); }
 
     std::int64_t integer(int column) const { return statement_.getColumn(column).getInt64(); }
+    bool is_null(int column) const { return statement_.getColumn(column).isNull(); }
     std::string text(int column) const { return statement_.getColumn(column).getString(); }
 
   private:

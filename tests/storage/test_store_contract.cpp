@@ -241,11 +241,29 @@ TEST_CASE_TEMPLATE("activity buckets are kept per user and bucket start", F, Sql
     CHECK(show(r.activity(kT, "u1", kActivityBucketMillis)) == show(ActivityBucket{{0, 2, 0, 0}}));
     CHECK(show(r.activity(kT, "u2", 0)) == show(ActivityBucket{{0, 0, 3, 0}}));
     CHECK(show(r.activity(kT, "u2", kActivityBucketMillis)) == show(ActivityBucket{}));
-    // A negative start (before 1970) is a valid key too.
+    // A later bucket rolled back is gone; an earlier one written after it still counts.
     r.begin_unit();
-    r.put_activity(kT, "u1", -kActivityBucketMillis, ActivityBucket{{5, 5, 5, 5}});
+    r.put_activity(kT, "u1", 5 * kActivityBucketMillis, ActivityBucket{{7, 0, 0, 0}});
+    r.rollback_unit();
+    CHECK(show(r.activity(kT, "u1", 5 * kActivityBucketMillis)) == show(ActivityBucket{}));
+    r.begin_unit();
+    r.put_activity(kT, "u1", 3 * kActivityBucketMillis, ActivityBucket{{0, 0, 0, 3}});
     r.commit_unit();
-    CHECK(show(r.activity(kT, "u1", -kActivityBucketMillis)) == show(ActivityBucket{{5, 5, 5, 5}}));
+    f.reopen();
+    auto& again = *f.store;
+    CHECK(show(again.activity(kT, "u1", 4 * kActivityBucketMillis)) == show(ActivityBucket{}));
+    CHECK(show(again.activity(kT, "u1", 3 * kActivityBucketMillis)) ==
+          show(ActivityBucket{{0, 0, 0, 3}}));
+    CHECK(show(again.activity(kT, "u1", kActivityBucketMillis)) ==
+          show(ActivityBucket{{0, 2, 0, 0}}));
+    CHECK(show(again.activity(kT, "u1", 5 * kActivityBucketMillis)) == show(ActivityBucket{}));
+
+    // A negative start (before 1970) is a valid key too.
+    again.begin_unit();
+    again.put_activity(kT, "u1", -kActivityBucketMillis, ActivityBucket{{5, 5, 5, 5}});
+    again.commit_unit();
+    CHECK(show(again.activity(kT, "u1", -kActivityBucketMillis)) ==
+          show(ActivityBucket{{5, 5, 5, 5}}));
 }
 
 TEST_CASE_TEMPLATE("a rolled-back unit leaves nothing of itself, whatever step it stopped at", F,
