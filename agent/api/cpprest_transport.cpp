@@ -73,6 +73,13 @@ Result<HttpResponse> CpprestTransport::send(const HttpRequest& request) {
         }
         const auto bytes = response.extract_vector().get();
         out.body.assign(bytes.begin(), bytes.end());
+        // A connection closed part way must not pass for a short but whole body.
+        const std::string promised = out.header("Content-Length");
+        if (!promised.empty() && promised != std::to_string(out.body.size())) {
+            return fail(describe(request) + ": the answer ended after " +
+                            std::to_string(out.body.size()) + " of " + promised + " bytes",
+                        std::string(kNetworkCode));
+        }
         return out;
     } catch (const http::http_exception& e) {
         const bool timed_out = e.error_code() == std::errc::timed_out;
