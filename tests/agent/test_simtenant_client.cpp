@@ -116,7 +116,9 @@ Answer send(const Call& call) {
         return exchange(io, stream, url, call);
     }
     asio::ssl::context tls(asio::ssl::context::tls_client);
-    tls.add_certificate_authority(asio::buffer(call.ca_pem.data(), call.ca_pem.size()));
+    if (!call.ca_pem.empty()) {
+        tls.add_certificate_authority(asio::buffer(call.ca_pem.data(), call.ca_pem.size()));
+    }
     tls.set_verify_mode(asio::ssl::verify_peer);
     beast::ssl_stream<beast::tcp_stream> stream(io, tls);
     stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
