@@ -11,7 +11,7 @@ cd "$root"
 
 # Packages the build, the tests and the CI checks need. Each name is a Debian 12 package.
 build_packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libcpprest-dev libboost-dev libboost-system-dev libssl-dev
   nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev doctest-dev libsimdjson-dev
   libcli11-dev libspdlog-dev libfmt-dev libsystemd-dev
@@ -59,11 +59,16 @@ test_package_list() {
 }
 
 jobs="$(nproc)"
+# Let ccache share objects between checkouts in different folders.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 
 configure_and_build() {  # dir, extra cmake args...
   local dir="$1"; shift
   if [[ ! -f $dir/build.ninja ]]; then
-    cmake -S "$root" -B "$dir" -G Ninja "$@" >/dev/null
+    # ccache makes a rebuild in a fresh clone (CI's, say) cheap on a machine that built before.
+    local launcher=()
+    command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S "$root" -B "$dir" -G Ninja "${launcher[@]}" "$@" >/dev/null
   fi
   cmake --build "$dir" -j "$jobs"
 }
