@@ -110,12 +110,19 @@ struct Text {
     bool wrong_type = false;
 };
 
+/// A small whole number field: absent (or null or unreadable), present, or of another JSON type.
+struct Number {
+    std::optional<int> value;
+    bool wrong_type = false;
+};
+
 /// The fields of one record as views into the parser's buffers, before any checks.
 struct RawRecord {
     std::optional<std::int64_t> record_type;
+    bool record_type_wrong = false;
     Text workload, id, creation_time, operation, organization_id, user_id, client_ip, url,
         connectors, recipient, result_status, license, environment_hint;
-    std::optional<int> sharing_permission, user_type_initiated, user_type;
+    Number sharing_permission, user_type_initiated, user_type;
 };
 
 simdjson::error_code read_text(od::value& value, Text& out) {
@@ -170,8 +177,9 @@ std::optional<int> permission_from_name(std::string_view name) {
     return std::nullopt;
 }
 
-/// A number given as a JSON number or a string; `by_name` maps other strings. Other types: none.
-simdjson::error_code read_int(od::value& value, std::optional<int>& out,
+/// A number given as a JSON number or a string; `by_name` maps other strings. A number or string
+/// that means nothing known stays absent; other JSON types (but null) are marked.
+simdjson::error_code read_int(od::value& value, Number& out,
                               std::optional<int> (*by_name)(std::string_view) = nullptr) {
     od::json_type type{};
     if (auto error = value.type().get(type)) {
@@ -181,7 +189,7 @@ simdjson::error_code read_int(od::value& value, std::optional<int>& out,
         std::int64_t number = 0;
         if (value.get_int64().get(number) == simdjson::SUCCESS && number >= 0 &&
             number <= 1'000'000) {
-            out = static_cast<int>(number);
+            out.value = static_cast<int>(number);
         }
         return simdjson::SUCCESS;
     }
@@ -190,17 +198,20 @@ simdjson::error_code read_int(od::value& value, std::optional<int>& out,
         if (auto error = value.get_string().get(text)) {
             return error;
         }
-        out = parse_small_int(text);
-        if (!out && by_name != nullptr) {
-            out = by_name(text);
+        out.value = parse_small_int(text);
+        if (!out.value && by_name != nullptr) {
+            out.value = by_name(text);
         }
+        return simdjson::SUCCESS;
     }
+    out.wrong_type = type != od::json_type::null;
     return simdjson::SUCCESS;
 }
 
-/// RecordType as a number, a numeric string, or the enum name `MicrosoftFlow`. Any other value
-/// stands for "some other record type" (-1); null counts as absent.
-simdjson::error_code read_record_type(od::value& value, std::optional<std::int64_t>& out) {
+/// RecordType as a number, a numeric string, or the enum name `MicrosoftFlow`. Any other number or
+/// string stands for "some other record type" (-1); null counts as absent; other types are marked.
+simdjson::error_code read_record_type(od::value& value, std::optional<std::int64_t>& out,
+                                      bool& wrong_type) {
     od::json_type type{};
     if (auto error = value.type().get(type)) {
         return error;
@@ -215,8 +226,8 @@ simdjson::error_code read_record_type(od::value& value, std::optional<std::int64
         }
         const auto number = parse_small_int(text);
         out = number ? *number : (iequals(text, kFlowWorkload) ? kFlowRecordType : -1);
-    } else if (type != od::json_type::null) {
-        out = -1;
+    } else {
+        wrong_type = type != od::json_type::null;
     }
     return simdjson::SUCCESS;
 }
@@ -251,7 +262,7 @@ simdjson::error_code read_additional_info(od::value& value, Text& environment) {
 simdjson::error_code read_field(Field field, od::value& value, RawRecord& raw) {
     switch (field) {
         case Field::record_type:
-            return read_record_type(value, raw.record_type);
+            return read_record_type(value, raw.record_type, raw.record_type_wrong);
         case Field::workload:
             return read_text(value, raw.workload);
         case Field::id:
@@ -319,6 +330,9 @@ std::expected<std::optional<RawRecord>, std::string> collect_fields(
         if (auto error = read_field(which, field.value(), raw)) {
             return failed(error);
         }
+        if (raw.record_type_wrong) {
+            return std::unexpected(std::string("RecordType is not a number or a string"));
+        }
         if (raw.record_type && *raw.record_type != kFlowRecordType) {
             return std::nullopt;
         }
@@ -355,6 +369,27 @@ std::string normalize_environment(std::string_view environment) {
     return out;
 }
 
+/// The first optional field the detection relies on that has a wrong JSON type, by name.
+std::optional<std::string> mistyped_field(const RawRecord& raw) {
+    const std::pair<const Text*, std::string_view> texts[] = {
+        {&raw.operation, "Operation"},    {&raw.organization_id, "OrganizationId"},
+        {&raw.url, "FlowDetailsUrl"},     {&raw.connectors, "FlowConnectorNames"},
+        {&raw.recipient, "RecipientUPN"},
+    };
+    for (const auto& [text, name] : texts) {
+        if (text->wrong_type) {
+            return fmt::format("{} is not a string", name);
+        }
+    }
+    if (raw.sharing_permission.wrong_type) {
+        return std::string("SharingPermission is not a number or a string");
+    }
+    if (raw.user_type_initiated.wrong_type) {
+        return std::string("UserTypeInitiated is not a number or a string");
+    }
+    return std::nullopt;
+}
+
 std::expected<FlowRecord, std::string> build_record(const RawRecord& raw) {
     const auto id = required(raw.id, "Id");
     const auto creation_time = required(raw.creation_time, "CreationTime");
@@ -363,6 +398,9 @@ std::expected<FlowRecord, std::string> build_record(const RawRecord& raw) {
         if (!*check) {
             return std::unexpected(check->error());
         }
+    }
+    if (auto mistyped = mistyped_field(raw)) {
+        return std::unexpected(std::move(*mistyped));
     }
     const auto time = parse_time(*creation_time);
     if (!time) {
@@ -384,9 +422,9 @@ std::expected<FlowRecord, std::string> build_record(const RawRecord& raw) {
     record.flow_id = std::move(location.flow_id);
     record.connectors = split_connectors(raw.connectors.value);
     record.recipient = lower(raw.recipient.value);
-    record.sharing_permission = raw.sharing_permission;
-    record.user_type_initiated = raw.user_type_initiated;
-    record.user_type = raw.user_type;
+    record.sharing_permission = raw.sharing_permission.value;
+    record.user_type_initiated = raw.user_type_initiated.value;
+    record.user_type = raw.user_type.value;
     record.result_status = std::string(raw.result_status.value);
     record.license = std::string(raw.license.value);
     return record;
