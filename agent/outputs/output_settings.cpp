@@ -30,8 +30,8 @@ std::string kind_of(const nlohmann::json& value) {
 
 }  // namespace
 
-OutputSettings::OutputSettings(const nlohmann::json& settings, std::string prefix)
-    : settings_(settings), prefix_(std::move(prefix)) {
+OutputSettings::OutputSettings(nlohmann::json settings, std::string prefix)
+    : settings_(std::move(settings)), prefix_(std::move(prefix)) {
     if (!settings_.is_object()) {
         first_error_ = fmt::format("{}: expected an object, got {}", prefix_, kind_of(settings_));
     }

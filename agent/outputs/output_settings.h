@@ -18,7 +18,7 @@ namespace flowwatch::agent {
 class OutputSettings {
   public:
     /// `prefix` names the entry in errors, e.g. "outputs[1]".
-    OutputSettings(const nlohmann::json& settings, std::string prefix);
+    OutputSettings(nlohmann::json settings, std::string prefix);
 
     /// The value of an optional key; a wrong type records an error and gives nullopt.
     std::optional<std::string> text(std::string_view key);
@@ -39,7 +39,7 @@ class OutputSettings {
   private:
     const nlohmann::json* find(std::string_view key);
 
-    const nlohmann::json& settings_;
+    nlohmann::json settings_;  ///< A copy: callers often pass a temporary.
     std::string prefix_;
     std::set<std::string, std::less<>> read_;
     std::optional<std::string> first_error_;

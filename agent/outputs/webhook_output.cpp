@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <exception>
 #include <fstream>
 #include <sstream>
@@ -15,6 +14,7 @@
 #include <fmt/format.h>
 #include <boost/asio/ssl/context.hpp>
 
+#include "agent/api/retry_policy.h"
 #include "agent/logging.h"
 
 namespace flowwatch::agent {
@@ -96,19 +96,18 @@ void read_headers(OutputSettings& settings, WebhookSettings& out) {
     }
 }
 
-/// Seconds of a Retry-After header; an HTTP date or nonsense gives nullopt.
+/// The wait a Retry-After header asks for (seconds or an HTTP date), rounded up to seconds.
 std::optional<std::chrono::seconds> retry_after(const web::http::http_headers& headers) {
     auto found = headers.find("Retry-After");
     if (found == headers.end()) {
         return std::nullopt;
     }
-    const std::string& text = found->second;
-    long long seconds = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (ec != std::errc() || end != text.data() + text.size() || seconds < 0) {
+    auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    auto wait = api::parse_retry_after(found->second, now);
+    if (!wait) {
         return std::nullopt;
     }
-    return std::min(std::chrono::seconds(seconds), kMaxRequestedDelay);
+    return std::min(std::chrono::ceil<std::chrono::seconds>(*wait), kMaxRequestedDelay);
 }
 
 }  // namespace
