@@ -6,10 +6,10 @@
 #include <vector>
 
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include "agent/file_input.h"
 #include "tests/support/flow_records.h"
+#include "tests/support/scratch_folder.h"
 
 using namespace flowwatch;
 using namespace flowwatch::agent;
@@ -43,29 +43,6 @@ ReadResult read_file(const fs::path& path, std::size_t unit_records = 1000) {
         [&](const ReadDiagnostic& d) { out.diagnostics.push_back(d); });
     return out;
 }
-
-/// A file in a fresh temporary folder, removed with it.
-class ScratchFile {
-  public:
-    explicit ScratchFile(const std::string& content, const std::string& name = "input") {
-        std::string pattern = (fs::temp_directory_path() / "flowwatch-input-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        dir_ = pattern;
-        std::ofstream(dir_ / name, std::ios::binary) << content;
-        path_ = dir_ / name;
-    }
-    ~ScratchFile() {
-        std::error_code ignored;
-        fs::remove_all(dir_, ignored);
-    }
-    ScratchFile(const ScratchFile&) = delete;
-    ScratchFile& operator=(const ScratchFile&) = delete;
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path dir_;
-    fs::path path_;
-};
 
 std::string lowercase(std::string text) {
     for (char& c : text) {
@@ -157,8 +134,9 @@ TEST_CASE("units never exceed the requested size and keep input order") {
         ids.push_back(record.id);
         ndjson += test::audit_json(record) + "\n";
     }
-    ScratchFile file(ndjson);
-    auto result = read_file(file.path(), 3);
+    const test::ScratchFolder folder;
+    const auto file = folder.write("input", ndjson);
+    auto result = read_file(file, 3);
     REQUIRE(result.counts.has_value());
     REQUIRE(result.units.size() == 3);
     CHECK(result.units[0].size() == 3);
@@ -177,16 +155,17 @@ TEST_CASE("a bad NDJSON line is skipped with its line and byte offset; the rest 
     const std::string bad = "{\"RecordType\": 30, \"Workload\": \"MicrosoftFlow\", oops}\n";
     auto later = test::flow_record(FlowOperation::edit_flow, "maker@contoso.com", "flow-1",
                                    "SharePoint, HTTP", test::day(2));
-    ScratchFile file(first + "\n" + bad + test::audit_json(later) + "\n");
+    const test::ScratchFolder folder;
+    const auto file = folder.write("input", first + "\n" + bad + test::audit_json(later) + "\n");
 
-    auto result = read_file(file.path());
+    auto result = read_file(file);
     REQUIRE(result.counts.has_value());
     CHECK(result.records().size() == 2);
     CHECK(result.counts->malformed == 1);
     REQUIRE(result.diagnostics.size() == 1);
     CHECK(result.diagnostics[0].index == 1);
     CHECK(result.diagnostics[0].offset == first.size() + 1);
-    CHECK(result.diagnostics[0].to_string().find(file.path().string()) != std::string::npos);
+    CHECK(result.diagnostics[0].to_string().find(file.string()) != std::string::npos);
 }
 
 TEST_CASE("CSV fields may hold commas, doubled quotes and line breaks") {
@@ -197,9 +176,10 @@ TEST_CASE("CSV fields may hold commas, doubled quotes and line breaks") {
     json.insert(1, "\r\n  ");
     const std::string csv = "CreationDate,Operations,AuditData\r\n2025-03-04,\"Create, Flow\"," +
                             csv_quote(json) + "\r\n\r\n";
-    ScratchFile file(csv);
+    const test::ScratchFolder folder;
+    const auto file = folder.write("input", csv);
 
-    auto result = read_file(file.path());
+    auto result = read_file(file);
     REQUIRE(result.counts.has_value());
     auto records = result.records();
     REQUIRE(records.size() == 1);
@@ -219,9 +199,10 @@ TEST_CASE("a CSV cut off inside a quoted field reports the row and keeps the row
 TEST_CASE("a CSV row without an AuditData cell is reported, not read") {
     auto record = test::flow_record(FlowOperation::create_flow, "maker@contoso.com", "flow-1",
                                     "SharePoint", test::day(1));
-    ScratchFile file("RecordId,AuditData\nshort-row\nid," + csv_quote(test::audit_json(record)) +
-                     "\n");
-    auto result = read_file(file.path());
+    const test::ScratchFolder folder;
+    const auto file = folder.write(
+        "input", "RecordId,AuditData\nshort-row\nid," + csv_quote(test::audit_json(record)) + "\n");
+    auto result = read_file(file);
     REQUIRE(result.counts.has_value());
     CHECK(result.records().size() == 1);
     REQUIRE(result.diagnostics.size() == 1);
@@ -238,11 +219,12 @@ TEST_CASE("an unusable file is an error that names the file") {
     REQUIRE_FALSE(text.counts.has_value());
     CHECK(text.counts.error().message.find("not_audit.txt") != std::string::npos);
 
-    ScratchFile empty("");
-    auto nothing = read_file(empty.path());
+    const test::ScratchFolder folder;
+    const auto empty = folder.write("empty", "");
+    auto nothing = read_file(empty);
     REQUIRE_FALSE(nothing.counts.has_value());
     CHECK(nothing.counts.error().message.find("empty") != std::string::npos);
 
-    ScratchFile header_only("RecordId,Operation\n1,CreateFlow\n");
-    CHECK_FALSE(read_file(header_only.path()).counts.has_value());
+    const auto header_only = folder.write("header-only.csv", "RecordId,Operation\n1,CreateFlow\n");
+    CHECK_FALSE(read_file(header_only).counts.has_value());
 }

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include <doctest/doctest.h>
-#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/process.h"
+#include "tests/support/scratch_folder.h"
 
 namespace fs = std::filesystem;
 using namespace flowwatch;
@@ -17,31 +17,6 @@ using namespace flowwatch;
 namespace {
 
 const fs::path kData = FLOWWATCH_TEST_DATA_DIR;
-
-/// A fresh folder for one test's configuration and database, removed afterwards.
-class ReplayFolder {
-  public:
-    ReplayFolder() {
-        std::string pattern = (fs::temp_directory_path() / "flowwatch-replay-e2e-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~ReplayFolder() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    ReplayFolder(const ReplayFolder&) = delete;
-    ReplayFolder& operator=(const ReplayFolder&) = delete;
-
-    fs::path write(const std::string& name, const std::string& text) const {
-        std::ofstream(path_ / name) << text;
-        return path_ / name;
-    }
-    fs::path operator/(const std::string& name) const { return path_ / name; }
-
-  private:
-    fs::path path_;
-};
 
 test::ProcessResult run_flowwatch(std::vector<std::string> args) {
     args.insert(args.begin(), FLOWWATCH_BINARY);
@@ -70,7 +45,7 @@ constexpr const char* kBlockHttp = R"({
 }  // namespace
 
 TEST_CASE("replay writes each new alert once as a JSON line and a summary to stderr") {
-    ReplayFolder folder;
+    const test::ScratchFolder folder;
     const auto config = folder.write("config.json", kBlockHttp);
     const std::vector<std::string> args = {"replay",
                                            "--config",
@@ -100,7 +75,7 @@ TEST_CASE("replay writes each new alert once as a JSON line and a summary to std
 }
 
 TEST_CASE("replay appends alerts to --alerts and leaves stdout empty") {
-    ReplayFolder folder;
+    const test::ScratchFolder folder;
     const auto config = folder.write("config.json", kBlockHttp);
     const auto alerts_file = folder / "alerts.jsonl";
     auto run = run_flowwatch({"replay", "--config", config.string(), "--alerts",
@@ -117,7 +92,7 @@ TEST_CASE("replay appends alerts to --alerts and leaves stdout empty") {
 }
 
 TEST_CASE("an unusable input is named, the others are still replayed, and the exit is non-zero") {
-    ReplayFolder folder;
+    const test::ScratchFolder folder;
     const auto config = folder.write("config.json", kBlockHttp);
     auto run =
         run_flowwatch({"replay", "--config", config.string(), (kData / "not_audit.txt").string(),
@@ -129,7 +104,7 @@ TEST_CASE("an unusable input is named, the others are still replayed, and the ex
 }
 
 TEST_CASE("a configuration with an unknown key stops replay with the key's name") {
-    ReplayFolder folder;
+    const test::ScratchFolder folder;
     const auto config = folder.write("config.json", R"({"detection": {"learnin_days": 3}})");
     auto run =
         run_flowwatch({"replay", "--config", config.string(), (kData / "records.ndjson").string()});

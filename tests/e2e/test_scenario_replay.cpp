@@ -7,38 +7,17 @@
 #include <vector>
 
 #include <doctest/doctest.h>
-#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "core/alert.h"
 #include "core/scenario.h"
 #include "tests/support/process.h"
+#include "tests/support/scratch_folder.h"
 
 namespace fs = std::filesystem;
 using namespace flowwatch;
 
 namespace {
-
-/// A fresh folder under the system temporary folder, removed with everything in
-/// it.
-class ScratchFolder {
-  public:
-    ScratchFolder() {
-        std::string pattern = (fs::temp_directory_path() / "flowwatch-e2e-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~ScratchFolder() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    ScratchFolder(const ScratchFolder&) = delete;
-    ScratchFolder& operator=(const ScratchFolder&) = delete;
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
 
 std::string read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -84,7 +63,7 @@ test::ProcessResult run(const std::vector<std::string>& argv) {
 TEST_CASE(
     "a replayed 30-day tenant raises every planted attack and spares the "
     "look-alikes") {
-    ScratchFolder scratch;
+    const test::ScratchFolder scratch;
     const fs::path out = scratch.path() / "tenant";
     run({FLOWWATCH_BINARY, "generate", "--seed", "11", "--days", "30", "--users", "300",
          "--other-ratio", "20", "--out", out.string()});
