@@ -17,17 +17,21 @@ namespace flowwatch::agent {
 
 /// A stop request that any thread may raise, once; later requests are no-ops.
 class StopSource {
-public:
+  public:
     void request_stop() {
         std::vector<std::function<void()>> callbacks;
         {
             std::lock_guard lock(mutex_);
-            if (stopped_) return;
+            if (stopped_) {
+                return;
+            }
             stopped_ = true;
             callbacks.swap(callbacks_);
         }
         cv_.notify_all();
-        for (auto& callback : callbacks) callback();
+        for (auto& callback : callbacks) {
+            callback();
+        }
     }
 
     bool stop_requested() const {
@@ -54,7 +58,7 @@ public:
         callback();
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     mutable std::condition_variable cv_;
     bool stopped_ = false;
@@ -63,13 +67,18 @@ private:
 
 /// What the agent tells its host. Every hook is optional.
 struct ServiceHooks {
-    std::function<void()> ready;                     ///< Initialised; polling has begun.
-    std::function<void(std::string_view)> status;    ///< "polling 2 tenants, lag 3 min".
-    std::function<void()> alive;                     ///< From the event loop, for a watchdog.
-    std::function<void()> stopping;                  ///< The stop path has begun.
+    std::function<void()> ready;                   ///< Initialised; polling has begun.
+    std::function<void(std::string_view)> status;  ///< "polling 2 tenants, lag 3 min".
+    std::function<void()> alive;                   ///< From the event loop, for a watchdog.
+    std::function<void()> stopping;                ///< The stop path has begun.
 };
 
 /// Runs the agent (`flowwatch run`) until `stop` is requested. Returns the process exit code.
 int run_agent(const Config& config, StopSource& stop, const ServiceHooks& hooks);
+
+/// The hooks for the service manager that started `flowwatch run`, from the platform shell:
+/// systemd's notify protocol on Linux (silent outside a Type=notify unit); none on Windows,
+/// whose service runs as `flowwatch service run` and brings its own.
+ServiceHooks platform_service_hooks();
 
 }  // namespace flowwatch::agent

@@ -162,4 +162,8 @@ ServiceHooks systemd_hooks() {
     return systemd_hooks(SystemdNotifier::from_environment());
 }
 
+ServiceHooks platform_service_hooks() {
+    return systemd_hooks();
+}
+
 }  // namespace flowwatch::agent

@@ -226,3 +226,11 @@ int run_service_or_foreground(const std::filesystem::path& config_path) {
 }
 
 }  // namespace flowwatch::agent::windows
+
+namespace flowwatch::agent {
+
+ServiceHooks platform_service_hooks() {
+    return {};
+}
+
+}  // namespace flowwatch::agent
