@@ -72,6 +72,10 @@ std::optional<FaultSpec> Faults::draw(RequestKind kind) {
         return c.remaining > 0 && matches(c.spec);
     });
     if (counted != counted_.end()) {
+        if (counted->spec.skip > 0) {
+            --counted->spec.skip;
+            return std::nullopt;
+        }
         FaultSpec spec = counted->spec;
         if (--counted->remaining == 0) {
             counted_.erase(counted);

@@ -35,6 +35,9 @@ enum class FaultKind {
     slow_answer,        ///< The right answer, after `delay`.
     connection_reset,   ///< The socket is closed (RST) without an answer.
     truncated_body,     ///< Content-Length promises the whole body; half is sent, then close.
+    /// Token expiry mid-cycle: every token issued so far stops being accepted as this request
+    /// arrives, so it (and any later one with an old token) is answered 401.
+    token_expiry,
 };
 
 struct FaultSpec {
@@ -42,6 +45,9 @@ struct FaultSpec {
     RequestKind on = RequestKind::any;
     std::chrono::milliseconds delay{0};  ///< For slow_answer.
     int retry_after_seconds = 1;         ///< For the throttling kinds; negative sends none.
+    /// Counted faults only: this many matching requests pass untouched before the fault applies
+    /// (a fault in the middle of a window rather than at its start).
+    int skip = 0;
 };
 
 /// Thread-safe. Counted faults apply to the next N matching requests, in the order they were

@@ -158,9 +158,13 @@ SimReply SimTenant::Impl::handle(const SimRequest& request) {
                                 ? *request.param("PublisherIdentifier")
                                 : std::string{};
 
+    if (fault && fault->kind == FaultKind::token_expiry) {
+        faults.expire_tokens();
+    }
     bool answer_fault = fault && fault->kind != FaultKind::slow_answer &&
                         fault->kind != FaultKind::connection_reset &&
-                        fault->kind != FaultKind::truncated_body;
+                        fault->kind != FaultKind::truncated_body &&
+                        fault->kind != FaultKind::token_expiry;
     SimReply reply =
         answer_fault ? fault_reply(*fault, where.kind, publisher) : route(where, request);
     if (fault && fault->kind == FaultKind::slow_answer) {
@@ -338,7 +342,7 @@ Result<std::unique_ptr<SimTenant>> SimTenant::start(SimTenantOptions options) {
 
     impl->tokens = std::make_unique<TokenEndpoint>(
         TokenSettings{o.tenant_id, o.client_id, o.client_secret, o.certificate_pem,
-                      o.token_lifetime_seconds, o.expires_in_as_string},
+                      o.token_lifetime_seconds, o.expires_in_as_string, o.client_secret_expired},
         o.clock, impl->faults);
     impl->feed = std::make_unique<ActivityFeed>(
         FeedSettings{o.tenant_id, o.page_size, o.expired_content_status}, o.clock);

@@ -33,6 +33,8 @@ struct SimTenantOptions {
     std::string tenant_id;
     std::string client_id;
     std::string client_secret;
+    /// The secret is right but past its end date: AADSTS7000222.
+    bool client_secret_expired = false;
     /// When set, client assertions must be signed by this certificate's key (PS256 or RS256).
     std::string certificate_pem;
     /// Serve HTTPS with a self-signed certificate generated at start (in memory).

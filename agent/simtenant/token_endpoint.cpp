@@ -142,6 +142,14 @@ SimReply TokenEndpoint::check_credentials(const std::map<std::string, std::strin
                                            settings_.client_id),
                                now);
         }
+        if (settings_.client_secret_expired) {
+            return entra_error(401, "invalid_client", 7000222,
+                               fmt::format("The provided client secret keys for app '{}' are "
+                                           "expired. Visit the Azure portal to create new keys "
+                                           "for your app.",
+                                           settings_.client_id),
+                               now);
+        }
         return grant();
     }
     return entra_error(400, "invalid_client", 7000218,

@@ -22,6 +22,7 @@ struct TokenSettings {
     std::string certificate_pem;
     int lifetime_seconds = 3599;
     bool expires_in_as_string = false;
+    bool client_secret_expired = false;
 };
 
 enum class BearerCheck { valid, missing, unknown, expired };

@@ -44,6 +44,17 @@ TEST_CASE("a wrong client secret is refused with AADSTS7000215 and does not echo
     CHECK(answer.body.find("the-secret-id-not-its-value") == std::string::npos);
 }
 
+TEST_CASE("the right secret past its end date is refused with AADSTS7000222") {
+    SimTenantOptions options;
+    options.client_secret_expired = true;
+    Fixture f(options);
+    Answer answer = post_form(f.token_url(), f.secret_form());
+
+    CHECK(answer.status == 401);
+    CHECK(entra_codes(answer) == std::vector<int>{7000222});
+    CHECK(answer.body.find(kSecret) == std::string::npos);
+}
+
 TEST_CASE("an unknown client id is refused with AADSTS700016") {
     Fixture f;
     std::string form = f.secret_form();

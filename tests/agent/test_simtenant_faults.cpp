@@ -159,6 +159,30 @@ TEST_CASE("token expiry mid-cycle makes the next API call 401 until a new token 
     CHECK(f.get(f.api(a_window()), f.bearer()).status == 200);
 }
 
+TEST_CASE("a token expiry fault revokes the tokens as the planned request arrives") {
+    Fixture f(general_enabled());
+    std::string bearer = f.bearer();
+    f.tenant->faults().next({.kind = FaultKind::token_expiry, .on = RequestKind::content_list}, 1);
+    CHECK(f.get(f.api("subscriptions/list"), bearer).status == 200);
+
+    CHECK(f.get(f.api(a_window()), bearer).status == 401);
+    CHECK(f.get(f.api("subscriptions/list"), bearer).status == 401);
+    CHECK(f.get(f.api(a_window()), f.bearer()).status == 200);
+    CHECK(f.tenant->stats().faults_applied[FaultKind::token_expiry] == 1);
+}
+
+TEST_CASE("a counted fault with a skip lets that many matching requests through first") {
+    Fixture f(general_enabled());
+    std::string bearer = f.bearer();
+    f.tenant->faults().next(
+        {.kind = FaultKind::internal_error, .on = RequestKind::content_list, .skip = 2}, 1);
+    CHECK(f.get(f.api("subscriptions/list"), bearer).status == 200);
+    CHECK(f.get(f.api(a_window()), bearer).status == 200);
+    CHECK(f.get(f.api(a_window()), bearer).status == 200);
+    CHECK(f.get(f.api(a_window()), bearer).status == 500);
+    CHECK(f.get(f.api(a_window()), bearer).status == 200);
+}
+
 TEST_CASE("clock skew offsets the Date header from the tenant's clock") {
     Fixture f(general_enabled());
     CHECK(post_form(f.token_url(), f.secret_form()).header("date") ==
