@@ -274,7 +274,14 @@ void read_http(const json& j, const std::string& path, HttpConfig& http) {
     w.integer("timeout_seconds", http.timeout_seconds, 1, 3600);
     w.integer("max_requests_per_minute", http.max_requests_per_minute, 1, 2000);
     w.string("proxy", http.proxy);
+    w.integer("retry_max_attempts", http.retry_max_attempts, 1, 20);
+    w.integer("retry_base_delay_ms", http.retry_base_delay_ms, 1, 600'000);
+    w.integer("retry_max_delay_ms", http.retry_max_delay_ms, 1, 3'600'000);
     w.finish();
+    if (http.retry_max_delay_ms < http.retry_base_delay_ms) {
+        throw ConfigError{path + ".retry_max_delay_ms",
+                          "must not be less than retry_base_delay_ms"};
+    }
 }
 
 void read_status(const json& j, const std::string& path, StatusConfig& status) {

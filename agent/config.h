@@ -52,6 +52,10 @@ struct HttpConfig {
     int timeout_seconds = 60;
     int max_requests_per_minute = 600;
     std::string proxy;
+    /// Attempts per idempotent request, the first included, and the backoff between them.
+    int retry_max_attempts = 5;
+    int retry_base_delay_ms = 1000;
+    int retry_max_delay_ms = 60'000;
 };
 
 struct StatusConfig {

@@ -57,14 +57,14 @@ struct TenantPoller::Parts {
           tokens(*transport,
                  TokenRequestTarget{options.tenant.tenant_id, options.tenant.client_id,
                                     endpoints.token_url, endpoints.scope},
-                 std::move(credential), options.time, options.retry),
+                 std::move(credential), options.time, *options.retry),
           limiter(options.http.max_requests_per_minute, options.time),
           session(
               *transport, tokens, limiter,
               ApiSessionOptions{options.tenant.tenant_id, endpoints.api_base,
                                 options.tenant.publisher_id.empty() ? options.tenant.tenant_id
                                                                     : options.tenant.publisher_id,
-                                options.retry},
+                                *options.retry},
               options.time),
           keeper(session, api_state, endpoints.feed_root, options.time),
           fetcher(session, options.http.concurrency),
@@ -115,6 +115,13 @@ Result<std::unique_ptr<TenantPoller>> TenantPoller::create(TenantPollerOptions o
     }
     // Masked in every log line from now on, should any path ever print it.
     register_secret(credential->secret);
+    if (!options.retry) {
+        options.retry = RetryPolicy{
+            .max_attempts = options.http.retry_max_attempts,
+            .base_delay = std::chrono::milliseconds{options.http.retry_base_delay_ms},
+            .max_delay = std::chrono::milliseconds{options.http.retry_max_delay_ms},
+        };
+    }
     auto parts = std::make_unique<Parts>(std::move(options), std::move(*endpoints),
                                          std::move(*credential), store, state, policy);
     return std::unique_ptr<TenantPoller>(new TenantPoller(std::move(parts)));

@@ -56,7 +56,8 @@ struct TenantPollerOptions {
     TenantConfig tenant;
     HttpConfig http;
     TimeSource time = TimeSource::system();
-    RetryPolicy retry;
+    /// Default: the attempts and backoff of `http`.
+    std::optional<RetryPolicy> retry;
     /// Each new alert at or above min_severity, right after its blob was committed.
     std::function<void(const Alert&)> on_emitted;
     /// Used instead of the cpprest transport when set (tests).
