@@ -17,6 +17,10 @@ using std::chrono::duration_cast;
 constexpr std::int64_t kBurstWindowMillis = kActivityBucketMillis * kBurstWindowBuckets;
 /// Alerts that would score below this are not worth a row: a common connector, say.
 constexpr int kMinStoredScore = 15;
+/// A connector is rare once at most this share of makers use it, in a tenant with enough makers
+/// for the share to mean something.
+constexpr double kRareRarity = 0.9;
+constexpr std::int64_t kMinMakersForRarity = 5;
 
 std::optional<ActivityKind> activity_kind(FlowOperation op) {
     switch (op) {
@@ -453,22 +457,23 @@ void Detector::check_new_maker(const Context& ctx, std::vector<Alert>& out) {
 
     const Connector* top = nullptr;
     Rarity top_rarity;
-    bool any_risky = false;
+    bool any_unusual = false;  ///< Risky, or rare among the tenant's makers.
     for (const auto& c : r.connectors) {
         Rarity rarity = rarity_of(ctx, c);
-        any_risky = any_risky || is_risky(rarity.cls);
+        bool rare = rarity.rarity >= kRareRarity && rarity.tenant_makers >= kMinMakersForRarity;
+        any_unusual = any_unusual || is_risky(rarity.cls) || rare;
         if (top == nullptr || rarity.weight > top_rarity.weight) {
             top = &c;
             top_rarity = rarity;
         }
     }
     bool exfiltration = has_exfiltration_shape(r.connectors);
-    // A new maker with everyday connectors is how every maker starts: never above low.
-    double score = any_risky ? 35.0 + 60.0 * top_rarity.weight + (exfiltration ? 15.0 : 0.0)
-                             : std::min(35.0, 100.0 * top_rarity.weight);
+    // A new maker with common connectors is how every maker starts: never above low.
+    double score = any_unusual ? 35.0 + 60.0 * top_rarity.weight + (exfiltration ? 15.0 : 0.0)
+                               : std::min(35.0, 100.0 * top_rarity.weight);
 
     Alert alert = make_alert(ctx, Trigger::abnormal_activity, clamp_score(score));
-    if (any_risky) {
+    if (any_unusual) {
         alert.reason = fmt::format(
             "first flow ever made by this user uses {}, used by {} of {} in this environment",
             top->display, grouped(top_rarity.env_users),
@@ -525,9 +530,12 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
                                    user->activity.active_buckets - window_buckets);
     double tenant_usual =
         per_bucket(ctx.tenant.activity.events.at(kind), ctx.tenant.activity.active_buckets);
+    // The usual rate is per active bucket, so the window's expected count scales with the
+    // buckets of it that saw activity: an hour at one's usual pace is not a burst.
+    double expected = std::max(user_usual, tenant_usual) * static_cast<double>(window_buckets);
     auto threshold = std::max<std::int64_t>(
-        policy_.burst_min_events, static_cast<std::int64_t>(std::ceil(
-                                      policy_.burst_factor * std::max(user_usual, tenant_usual))));
+        policy_.burst_min_events,
+        static_cast<std::int64_t>(std::ceil(policy_.burst_factor * expected)));
     if (count < threshold) {
         return;
     }

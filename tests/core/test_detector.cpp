@@ -35,13 +35,14 @@ class Tenant {
         return outcome->emitted;
     }
 
-    /// 20 makers build flows with everyday connectors over the first 20 days; maker0 also
-    /// uses HTTP. Each maker's flow is "flow-<maker>".
-    void build_history(int makers = 20) {
+    /// 20 makers build flows with everyday connectors over the first 20 days; the first
+    /// `http_makers` of them (maker0 by default) also use HTTP. Each maker's flow is
+    /// "flow-<maker>".
+    void build_history(int makers = 20, int http_makers = 1) {
         for (int m = 0; m < makers; ++m) {
             auto user = fmt::format("maker{}@contoso.com", m);
-            auto connectors = m == 0 ? "Office 365 Outlook, SharePoint, HTTP"
-                                     : "Office 365 Outlook, SharePoint, Approvals";
+            auto connectors = m < http_makers ? "Office 365 Outlook, SharePoint, HTTP"
+                                              : "Office 365 Outlook, SharePoint, Approvals";
             feed(flow_record(kCreate, user, "flow-" + user, connectors, day(m % 10, m)));
             feed(flow_record(kEdit, user, "flow-" + user, connectors, day(10 + m % 10, m)));
         }
@@ -279,9 +280,9 @@ TEST_CASE("a new maker with everyday connectors stays low; with rare risky ones 
     REQUIRE(hits.size() == 1);
     CHECK(at_least(hits[0], Severity::high));
     CHECK(hits[0].evidence["pattern"] == "new_maker");
-    CHECK(hits[0].reason.find(
-              "first flow ever made by this user uses Gmail, used by 0 of 20 makers") !=
-          std::string::npos);
+    // newbie's flow made them the environment's 21st maker.
+    CHECK(hits[0].reason.find("first flow ever made by this user uses Gmail, used by 0 of 21 "
+                              "makers in this environment") != std::string::npos);
 }
 
 TEST_CASE("a burst of creations far above the user's and the tenant's rate alerts once") {
@@ -408,6 +409,252 @@ TEST_CASE("alerts below min_severity are stored but not emitted") {
     REQUIRE(stored.size() == 1);
     CHECK_FALSE(stored[0].emitted);
     CHECK(stored[0].alert.trigger == Trigger::unauthorized_connector);
+}
+
+TEST_CASE("one edit logged as two records makes one cross-user alert") {
+    Tenant t;
+    t.build_history();
+    auto first = flow_record(kEdit, "maker9@contoso.com", "flow-maker2@contoso.com",
+                             "Office 365 Outlook, SharePoint, Approvals", day(22));
+    auto second = first;
+    second.id = "another-record-of-the-same-action";
+
+    auto alerts = t.feed(first);
+    auto again = t.feed(second);
+
+    CHECK(with_trigger(alerts, Trigger::cross_user_modification).size() == 1);
+    CHECK(with_trigger(again, Trigger::cross_user_modification).empty());
+}
+
+TEST_CASE("the rarer a connector new to a user, the higher its unusual_connector score") {
+    Tenant rare;
+    rare.build_history(20, 1);
+    Tenant common;
+    common.build_history(20, 15);
+
+    auto edit = flow_record(kCreate, "maker19@contoso.com", "new", "SharePoint, HTTP", day(21));
+    auto rare_hit = with_trigger(rare.feed(edit), Trigger::unusual_connector);
+    auto common_hit = with_trigger(common.feed(edit), Trigger::unusual_connector);
+
+    REQUIRE(rare_hit.size() == 1);
+    REQUIRE(common_hit.size() == 1);
+    CHECK(rare_hit[0].score > common_hit[0].score);
+    CHECK(rare_hit[0].reason.find("used by 1 of 20 makers") != std::string::npos);
+    CHECK(common_hit[0].reason.find("used by 15 of 20 makers") != std::string::npos);
+    CHECK(rare_hit[0].evidence["unusual_connectors"][0]["environment_makers_using"] == 1);
+}
+
+TEST_CASE("a connector the user already uses in another flow is not unusual for them") {
+    Tenant t;
+    t.build_history();
+
+    auto alerts =
+        t.feed(flow_record(kCreate, "maker0@contoso.com", "second", "SharePoint, HTTP", day(21)));
+
+    CHECK(with_trigger(alerts, Trigger::unusual_connector).empty());
+}
+
+TEST_CASE("unauthorized_connector alerts during learning, on the first record of a tenant") {
+    Tenant t;
+    t.policy.blocked_connectors = {connector_key("HTTP")};
+
+    auto alerts = t.feed(flow_record(kCreate, "a@contoso.com", "f1", "HTTP", day(0)));
+
+    auto hits = with_trigger(alerts, Trigger::unauthorized_connector);
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].evidence["connectors_after"] == nlohmann::json::array({"HTTP"}));
+}
+
+TEST_CASE("a blocked connector added by an edit is reported with the flow before and after") {
+    Tenant t;
+    t.policy.blocked_connectors = {connector_key("Dropbox")};
+    t.feed(flow_record(kCreate, "a@contoso.com", "f1", "SharePoint", day(1)));
+
+    auto alerts = t.feed(flow_record(kEdit, "a@contoso.com", "f1", "SharePoint, Dropbox", day(2)));
+
+    auto hits = with_trigger(alerts, Trigger::unauthorized_connector);
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].evidence["connectors_before"] == nlohmann::json::array({"SharePoint"}));
+    CHECK(hits[0].evidence["blocked"] == nlohmann::json::array({"Dropbox"}));
+    CHECK(hits[0].reason.find("added connector Dropbox") != std::string::npos);
+}
+
+TEST_CASE("a co-owner whose grant was deleted is cross-user again") {
+    Tenant t;
+    t.build_history();
+    t.feed(permission_record(kGrant, "maker2@contoso.com", "flow-maker2@contoso.com",
+                             "maker9@contoso.com", kPermissionOwner, day(20)));
+    t.feed(permission_record(FlowOperation::delete_permissions, "maker2@contoso.com",
+                             "flow-maker2@contoso.com", "maker9@contoso.com", kPermissionOwner,
+                             day(21)));
+
+    auto alerts = t.feed(flow_record(kEdit, "maker9@contoso.com", "flow-maker2@contoso.com",
+                                     "Office 365 Outlook, SharePoint, Approvals", day(22)));
+
+    CHECK(with_trigger(alerts, Trigger::cross_user_modification).size() == 1);
+}
+
+TEST_CASE("a deletion or a permission change of another user's flow is cross-user too") {
+    Tenant t;
+    t.build_history();
+
+    auto deleted =
+        t.feed(flow_record(kDelete, "maker9@contoso.com", "flow-maker3@contoso.com", "", day(22)));
+    auto shared = t.feed(permission_record(kGrant, "maker9@contoso.com", "flow-maker4@contoso.com",
+                                           "outsider@fabrikam.com", kPermissionOwner, day(22)));
+
+    auto delete_hit = with_trigger(deleted, Trigger::cross_user_modification);
+    auto share_hit = with_trigger(shared, Trigger::cross_user_modification);
+    REQUIRE(delete_hit.size() == 1);
+    REQUIRE(share_hit.size() == 1);
+    CHECK(delete_hit[0].reason.find("deleted a flow created by maker3@contoso.com") !=
+          std::string::npos);
+    CHECK(share_hit[0].evidence["recipient"] == "outsider@fabrikam.com");
+    CHECK(share_hit[0].evidence["self_grant"] == false);
+}
+
+TEST_CASE("an edit that adds connectors to another user's flow scores above one that does not") {
+    Tenant t;
+    t.build_history();
+    auto same = t.feed(flow_record(kEdit, "maker9@contoso.com", "flow-maker2@contoso.com",
+                                   "Office 365 Outlook, SharePoint, Approvals", day(22)));
+    auto added = t.feed(flow_record(kEdit, "maker8@contoso.com", "flow-maker3@contoso.com",
+                                    "Office 365 Outlook, SharePoint, Approvals, Dropbox", day(22)));
+
+    auto same_hit = with_trigger(same, Trigger::cross_user_modification);
+    auto added_hit = with_trigger(added, Trigger::cross_user_modification);
+    REQUIRE(same_hit.size() == 1);
+    REQUIRE(added_hit.size() == 1);
+    CHECK(added_hit[0].score > same_hit[0].score);
+    CHECK(same_hit[0].evidence["connectors_added"].empty());
+    CHECK(added_hit[0].evidence["connectors_before"] ==
+          nlohmann::json::array({"Office 365 Outlook", "SharePoint", "Approvals"}));
+}
+
+TEST_CASE("a first flow with a connector no other maker uses is abnormal, not only low") {
+    Tenant t;
+    t.build_history();
+
+    auto alerts =
+        t.feed(flow_record(kCreate, "newbie@contoso.com", "n1", "SharePoint, Salesforce", day(22)));
+
+    auto hits = with_trigger(alerts, Trigger::abnormal_activity);
+    REQUIRE(hits.size() == 1);
+    CHECK(at_least(hits[0], Severity::medium));
+    CHECK(hits[0].evidence["riskiest_connector"] == "Salesforce");
+    CHECK(hits[0].reason.find("uses Salesforce, used by 0 of 20 makers") != std::string::npos);
+}
+
+TEST_CASE("a first flow with a connector many makers use stays low") {
+    Tenant t;
+    t.build_history();
+    for (int m = 0; m < 15; ++m) {
+        auto user = fmt::format("maker{}@contoso.com", m);
+        t.feed(flow_record(kEdit, user, "flow-" + user, "SharePoint, Salesforce", day(20, m)));
+    }
+
+    auto alerts =
+        t.feed(flow_record(kCreate, "newbie@contoso.com", "n1", "SharePoint, Salesforce", day(22)));
+
+    for (const auto& a : alerts) {
+        CHECK(a.severity == Severity::low);
+    }
+    auto hits = with_trigger(alerts, Trigger::abnormal_activity);
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].reason.find("with common connectors") != std::string::npos);
+}
+
+TEST_CASE("a user who habitually works in bursts is not alerted at their usual pace") {
+    Tenant t;
+    t.build_history();
+    // An automation account: an hour a day at three creations every ten minutes.
+    auto session = [&](int d) {
+        std::vector<Alert> out;
+        for (int i = 0; i < 18; ++i) {
+            auto alerts =
+                t.feed(flow_record(kCreate, "robot@contoso.com", fmt::format("robot-{}-{}", d, i),
+                                   "SharePoint", day(d, 60 + 3 * i + (i % 3))));
+            auto bursts = with_trigger(alerts, Trigger::abnormal_activity);
+            out.insert(out.end(), bursts.begin(), bursts.end());
+        }
+        return out;
+    };
+    for (int d = 15; d < 20; ++d) {
+        session(d);
+    }
+
+    auto usual = session(22);
+    CHECK(usual.empty());
+
+    std::vector<Alert> burst;
+    for (int i = 0; i < 40; ++i) {
+        auto alerts = t.feed(flow_record(kCreate, "robot@contoso.com", fmt::format("rush-{}", i),
+                                         "SharePoint", day(24, 60)));
+        auto hits = with_trigger(alerts, Trigger::abnormal_activity);
+        burst.insert(burst.end(), hits.begin(), hits.end());
+    }
+    REQUIRE(burst.size() == 1);
+    CHECK(burst[0].evidence["user_usual_per_bucket"] == 3.0);
+}
+
+TEST_CASE("each tenant learns from its own first record") {
+    Tenant t;
+    t.build_history();
+    auto late = flow_record(kCreate, "maker5@contoso.com", "other-tenant-flow", "HTTP", day(30));
+    late.tenant = "9e8d7c6b-0000-4000-8000-000000000001";
+    t.feed(late);
+    auto next = late;
+    next.id = "second-record-of-the-late-tenant";
+    next.flow_id = "other-tenant-flow-2";
+    next.connectors = split_connectors("Dropbox, Office 365 Outlook");
+    next.time = day(31);
+
+    CHECK(t.feed(next).empty());
+}
+
+TEST_CASE("an alert's JSON carries every field the detection promises") {
+    Tenant t;
+    t.build_history();
+    auto record =
+        flow_record(kCreate, "maker5@contoso.com", "exfil-1", "Office 365 Outlook, HTTP", day(21));
+    auto alerts = with_trigger(t.feed(record), Trigger::unusual_connector);
+    REQUIRE(alerts.size() == 1);
+
+    const nlohmann::json j = to_json(alerts[0]);
+
+    CHECK(j["id"].get<std::string>().size() == 32);
+    CHECK(j["detection"] == "M365 Suspect Power Automate Activity");
+    CHECK(j["trigger"] == "unusual_connector");
+    CHECK(j["severity"] == severity_name(severity_for_score(j["score"].get<int>())));
+    CHECK(j["score"].get<int>() >= 0);
+    CHECK(j["score"].get<int>() <= 100);
+    CHECK(j["tenant"] == test::kTenant);
+    CHECK(j["user"] == "maker5@contoso.com");
+    CHECK(j["time"] == "2025-03-24T00:00:00Z");
+    CHECK(j["flow_id"] == "exfil-1");
+    CHECK(j["environment"] == test::kEnvironment);
+    CHECK(j["connectors"] == nlohmann::json::array({"Office 365 Outlook", "HTTP"}));
+    CHECK(j["record_ids"] == nlohmann::json::array({record.id}));
+    CHECK(j["reason"].get<std::string>().find("1 of 20 makers") != std::string::npos);
+    CHECK(j["evidence"].is_object());
+    CHECK_FALSE(j["evidence"].empty());
+}
+
+TEST_CASE("an alert at min_severity is emitted, one just below is not") {
+    Tenant t;
+    t.policy.blocked_connectors = {connector_key("Salesforce"), connector_key("HTTP")};
+    t.policy.min_severity = Severity::high;
+
+    // Blocked and risky scores 85 (critical); blocked alone 70 (high).
+    auto risky = t.feed(flow_record(kCreate, "a@contoso.com", "f1", "HTTP", day(1)));
+    auto plain = t.feed(flow_record(kCreate, "a@contoso.com", "f2", "Salesforce", day(1)));
+    t.policy.min_severity = Severity::critical;
+    auto below = t.feed(flow_record(kCreate, "b@contoso.com", "f3", "Salesforce", day(1)));
+
+    CHECK(risky.size() == 1);
+    REQUIRE(plain.size() == 1);
+    CHECK(plain[0].severity == Severity::high);
+    CHECK(below.empty());
 }
 
 }  // namespace flowwatch
