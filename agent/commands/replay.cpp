@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,53 @@ class TemporaryDirectory {
   private:
     explicit TemporaryDirectory(std::filesystem::path path) : path_(std::move(path)) {}
     std::filesystem::path path_;
+};
+
+/// Gathers the records of consecutive inputs into units of about kUnitRecords and commits each
+/// unit in one transaction: small blobs would otherwise cost a commit each. A unit's alerts are
+/// written only once it is committed, so a crash repeats nothing.
+class UnitCommitter {
+  public:
+    UnitCommitter(Store& store, const DetectionPolicy& policy, std::ostream& alerts_out)
+        : pipeline_(store, policy), alerts_out_(alerts_out) {}
+
+    void add(std::vector<FlowRecord>&& records) {
+        if (pending_.empty()) {
+            pending_ = std::move(records);
+        } else {
+            std::move(records.begin(), records.end(), std::back_inserter(pending_));
+        }
+        if (pending_.size() >= kUnitRecords) {
+            commit();
+        }
+    }
+
+    void commit() {
+        if (pending_.empty() || failure_) {
+            return;
+        }
+        auto outcome = pipeline_.process_unit(pending_);
+        pending_.clear();
+        if (!outcome) {
+            failure_ = outcome.error();
+            return;
+        }
+        counts_ += outcome->counts;
+        for (const auto& alert : outcome->emitted) {
+            alerts_out_ << to_json(alert).dump() << '\n';
+        }
+        alerts_out_.flush();
+    }
+
+    const std::optional<Error>& failure() const { return failure_; }
+    const PipelineCounts& counts() const { return counts_; }
+
+  private:
+    Pipeline pipeline_;
+    std::ostream& alerts_out_;
+    std::vector<FlowRecord> pending_;
+    PipelineCounts counts_;
+    std::optional<Error> failure_;
 };
 
 struct ReplayTotals {
@@ -134,10 +182,9 @@ int replay(const ReplayOptions& options) {
     }
     std::ostream& alerts_out = options.alerts.empty() ? std::cout : alerts_file;
 
-    Pipeline pipeline(**store, config.detection);
+    UnitCommitter committer(**store, config.detection, alerts_out);
     RecordReader reader;
     ReplayTotals totals;
-    std::optional<Error> fatal;
 
     for (const auto& input : options.inputs) {
         ++totals.inputs;
@@ -149,34 +196,26 @@ int replay(const ReplayOptions& options) {
                 std::cerr << "flowwatch: further problems in " << input << " are only counted\n";
             }
         };
-        auto on_unit = [&](std::vector<FlowRecord>&& records) {
-            if (fatal) {
-                return;
-            }
-            auto outcome = pipeline.process_unit(records);
-            if (!outcome) {
-                fatal = outcome.error();
-                return;
-            }
-            totals.pipeline += outcome->counts;
-            // The unit is committed before its alerts are written: a crash repeats nothing.
-            for (const auto& alert : outcome->emitted) {
-                alerts_out << to_json(alert).dump() << '\n';
-            }
-            alerts_out.flush();
-        };
-        auto read = read_input_file(input, reader, kUnitRecords, on_unit, on_diagnostic);
+        auto read = read_input_file(
+            input, reader, kUnitRecords,
+            [&](std::vector<FlowRecord>&& records) { committer.add(std::move(records)); },
+            on_diagnostic);
         if (!read) {
             ++totals.unusable_inputs;
             std::cerr << "flowwatch: " << read.error().message << '\n';
         } else {
             totals.read += *read;
         }
-        if (fatal) {
-            std::cerr << "flowwatch: " << fatal->message << '\n';
-            std::cerr << summary_line(totals) << '\n';
-            return 1;
+        if (committer.failure()) {
+            break;
         }
+    }
+    committer.commit();
+    totals.pipeline = committer.counts();
+    if (committer.failure()) {
+        std::cerr << "flowwatch: " << committer.failure()->message << '\n';
+        std::cerr << summary_line(totals) << '\n';
+        return 1;
     }
 
     std::cerr << summary_line(totals) << '\n';
