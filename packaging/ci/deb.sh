@@ -47,10 +47,12 @@ done
 
 # --- The package -------------------------------------------------------------------------------
 log "building the package"
+touch "$work/before-package"
 flock /tmp/fw-build.lock cmake --build "$build" --target package >"$work/cpack.log" 2>&1 ||
     { cat "$work/cpack.log" >&2; fail "cmake --build build --target package"; }
-deb="$(ls -t "$build"/flowwatch_*.deb | head -n 1)"
-[[ -f $deb ]] || fail "CPack made no .deb in $build"
+# The package this build made, not one left from an earlier one.
+deb="$(find "$build" -maxdepth 1 -name 'flowwatch_*.deb' -newer "$work/before-package" | head -n 1)"
+[[ -n $deb && -f $deb ]] || fail "CPack made no new .deb in $build"
 version="$(dpkg-deb -f "$deb" Version)"
 log "$(basename "$deb"): $(du -k "$deb" | cut -f1) KiB"
 
@@ -119,8 +121,10 @@ set +e
     >"$work/once.log" 2>&1
 once_exit=$?
 set -e
-((once_exit == 2)) && grep -q 'CREDENTIALS_DIRECTORY' "$work/once.log" ||
-    { cat "$work/once.log" >&2; fail "flowwatch once did not stop at the missing credential"; }
+if ((once_exit != 2)) || ! grep -q 'CREDENTIALS_DIRECTORY' "$work/once.log"; then
+    cat "$work/once.log" >&2
+    fail "flowwatch once did not stop at the missing credential"
+fi
 
 log "flowwatch run under a notify socket"
 printf 'not-a-real-secret' >"$work/credentials/client_secret"

@@ -46,14 +46,15 @@ warnings=(-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast 
 # build would follow them by itself once the agent's other libraries cross-build.
 portable=(agent/config.cpp core/alert.cpp core/connector.cpp core/time.cpp)
 jobs=0
-# ccache, where there is one, makes a second run on the same machine cheap.
+# ccache, where there is one, makes a second run on the same machine cheap. It runs in the work
+# directory with that as its base, so the throwaway directory's name does not reach the hash.
 compiler=(x86_64-w64-mingw32-g++-posix)
-if command -v ccache >/dev/null; then compiler=(ccache "${compiler[@]}"); fi
+if command -v ccache >/dev/null; then compiler=(env CCACHE_BASEDIR="$work" ccache "${compiler[@]}"); fi
 compile() {  # source, extra flags...
     local source="$1"
     shift
-    "${compiler[@]}" "${flags[@]}" "$@" -c "$root/$source" \
-        -o "$work/obj/$(tr / _ <<<"${source%.cpp}").o" &
+    (cd "$work" && "${compiler[@]}" "${flags[@]}" "$@" -c "$root/$source" \
+        -o "$work/obj/$(tr / _ <<<"${source%.cpp}").o") &
     # Two compilers at a time: the machine's cores are shared.
     if ((++jobs >= 2)); then
         wait -n || fail "compiling for Windows failed"
