@@ -522,14 +522,16 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
         }
     }
 
-    // The user's usual pace leaves the window out, so a burst does not raise its own bar.
+    // Both usual paces leave this user's window out, so a burst does not raise its own bar
+    // (in a small tenant it would otherwise be much of the tenant's rate).
     auto per_bucket = [](std::int64_t events, std::int64_t buckets) {
         return buckets <= 0 ? 0.0 : static_cast<double>(events) / static_cast<double>(buckets);
     };
     double user_usual = per_bucket(user->activity.events.at(kind) - count,
                                    user->activity.active_buckets - window_buckets);
-    double tenant_usual =
-        per_bucket(ctx.tenant.activity.events.at(kind), ctx.tenant.activity.active_buckets);
+    const TenantBaseline tenant = store_.tenant(r.tenant).value_or(ctx.tenant);
+    double tenant_usual = per_bucket(tenant.activity.events.at(kind) - count,
+                                     tenant.activity.active_buckets - window_buckets);
     // The usual rate is per active bucket, so the window's expected count scales with the
     // buckets of it that saw activity: an hour at one's usual pace is not a burst.
     double expected = std::max(user_usual, tenant_usual) * static_cast<double>(window_buckets);

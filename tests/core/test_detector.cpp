@@ -271,8 +271,9 @@ TEST_CASE("a new maker with everyday connectors stays low; with rare risky ones 
 
     auto everyday = t.feed(
         flow_record(kCreate, "newbie@contoso.com", "n1", "Office 365 Outlook, Approvals", day(22)));
-    for (const auto& a : everyday)
+    for (const auto& a : everyday) {
         CHECK(a.severity == Severity::low);
+    }
 
     auto risky = t.feed(
         flow_record(kCreate, "intruder@contoso.com", "n2", "Office 365 Outlook, Gmail", day(22)));
@@ -294,8 +295,9 @@ TEST_CASE("a burst of creations far above the user's and the tenant's rate alert
         auto alerts = t.feed(flow_record(kCreate, "maker4@contoso.com", fmt::format("burst-{}", i),
                                          "SharePoint", day(23, 2 * i)));
         for (auto& a : alerts) {
-            if (a.trigger == Trigger::abnormal_activity)
+            if (a.trigger == Trigger::abnormal_activity) {
                 bursts.push_back(a);
+            }
         }
     }
 
@@ -595,6 +597,45 @@ TEST_CASE("a user who habitually works in bursts is not alerted at their usual p
     }
     REQUIRE(burst.size() == 1);
     CHECK(burst[0].evidence["user_usual_per_bucket"] == 3.0);
+}
+
+TEST_CASE("a newcomer's burst is judged against the tenant's usual rate") {
+    // An hour at three creations every ten minutes by someone with no history of their own.
+    auto newcomer_hour = [](Tenant& t) {
+        std::vector<Alert> out;
+        for (int i = 0; i < 18; ++i) {
+            auto alerts =
+                t.feed(flow_record(kCreate, "fresh@contoso.com", fmt::format("fresh-{}", i),
+                                   "SharePoint", day(22, 60 + 3 * i + (i % 3))));
+            for (const auto& a : with_trigger(alerts, Trigger::abnormal_activity)) {
+                if (a.evidence["pattern"] == "burst") {
+                    out.push_back(a);
+                }
+            }
+        }
+        return out;
+    };
+
+    Tenant quiet;
+    quiet.build_history();
+    Tenant busy;
+    busy.build_history();
+    for (int r = 0; r < 10; ++r) {
+        for (int d = 15; d < 20; ++d) {
+            for (int i = 0; i < 18; ++i) {
+                busy.feed(flow_record(kCreate, fmt::format("robot{}@contoso.com", r),
+                                      fmt::format("robot{}-{}-{}", r, d, i), "SharePoint",
+                                      day(d, 60 + 3 * i + (i % 3))));
+            }
+        }
+    }
+
+    auto in_quiet = newcomer_hour(quiet);
+    auto in_busy = newcomer_hour(busy);
+
+    REQUIRE(in_quiet.size() == 1);
+    CHECK(in_quiet[0].evidence["user_history_events"] == 0);
+    CHECK(in_busy.empty());
 }
 
 TEST_CASE("each tenant learns from its own first record") {

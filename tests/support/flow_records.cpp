@@ -51,8 +51,9 @@ FlowRecord permission_record(FlowOperation op, std::string_view user, std::strin
 
 std::string audit_json(const FlowRecord& r) {
     std::string names;
-    for (const auto& c : r.connectors)
+    for (const auto& c : r.connectors) {
         names += (names.empty() ? "" : ", ") + c.display;
+    }
     nlohmann::json j = {
         {"CreationTime", format_time(r.time).substr(0, 19)},
         {"Id", r.id},
