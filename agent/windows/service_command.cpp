@@ -43,6 +43,23 @@ int install(const ServiceArguments& arguments) {
     return 0;
 }
 
+int configure() {
+    auto configured = windows::configure_installed_service();
+    if (!configured) {
+        std::cerr << "flowwatch: " << configured.error().message << "\n";
+        return 1;
+    }
+    std::cout << "configured service flowwatch (delayed start, recovery, service SID)\n"
+              << "  state directory: " << windows::narrow(configured->state_directory.native())
+              << " (SYSTEM, Administrators, service SID "
+              << windows::narrow(configured->service_sid) << ")\n";
+    for (const auto& setting : configured->unsupported_settings) {
+        std::cout << "  warning: this service control manager does not support " << setting
+                  << "; left at its default\n";
+    }
+    return 0;
+}
+
 int uninstall() {
     if (auto removed = windows::uninstall_service(); !removed) {
         std::cerr << "flowwatch: " << removed.error().message << "\n";
@@ -82,6 +99,12 @@ void add_service_command(CLI::App& app, int& exit_code) {
                      "Account to run as: NT SERVICE\\flowwatch or LocalService")
         ->capture_default_str();
     install_command->callback([arguments, &exit_code] { exit_code = install(*arguments); });
+
+    service
+        ->add_subcommand("configure",
+                         "Give a service the MSI registered its recovery, delayed start, service "
+                         "SID and locked-down state directory")
+        ->callback([&exit_code] { exit_code = configure(); });
 
     service->add_subcommand("uninstall", "Stop and remove the service (state is kept)")
         ->callback([&exit_code] { exit_code = uninstall(); });

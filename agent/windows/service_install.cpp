@@ -200,6 +200,32 @@ Result<ServiceInstallReport> install_service(const ServiceInstallOptions& option
     return ServiceInstallReport{command_line, *directory, *sid, std::move(unsupported)};
 }
 
+Result<ServiceConfigureReport> configure_installed_service() {
+    auto directory = state_directory();
+    auto sid = service_sid(kServiceName);
+    if (!directory || !sid) {
+        return std::unexpected(!directory ? directory.error() : sid.error());
+    }
+    if (auto locked = lock_down_directory(*directory, *sid); !locked) {
+        return std::unexpected(locked.error());
+    }
+
+    const ServiceHandle manager(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
+    if (!manager) {
+        return fail("open the service control manager: " + error_text(GetLastError()));
+    }
+    const ServiceHandle service(
+        OpenServiceW(manager.get(), kServiceName, SERVICE_CHANGE_CONFIG | SERVICE_START));
+    if (!service) {
+        return fail("open service flowwatch: " + error_text(GetLastError()));
+    }
+    ServiceConfigureReport report{*directory, *sid, {}};
+    if (auto configured = configure(service.get(), report.unsupported_settings); !configured) {
+        return std::unexpected(configured.error());
+    }
+    return report;
+}
+
 Result<void> uninstall_service() {
     const ServiceHandle manager(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
     if (!manager) {

@@ -29,6 +29,18 @@ struct ServiceInstallReport {
 
 Result<ServiceInstallReport> install_service(const ServiceInstallOptions& options);
 
+/// What configuring an installed service did.
+struct ServiceConfigureReport {
+    std::filesystem::path state_directory;
+    std::wstring service_sid;
+    std::vector<std::string> unsupported_settings;
+};
+
+/// Gives a service that someone else registered (the MSI) what install_service sets beyond the
+/// registration: delayed start, recovery, the service SID, the privileges, the preshutdown window,
+/// and the locked-down state directory.
+Result<ServiceConfigureReport> configure_installed_service();
+
 /// Stops the service if it runs, deletes it and its event source. The state directory stays.
 Result<void> uninstall_service();
 

@@ -3,8 +3,9 @@
 # the portable parts it links (the configuration loader and the core it needs) and the test
 # stand-in for run_agent, and builds the MSI from packaging/windows/flowwatch.wxs with wixl. Then,
 # in a throwaway Wine prefix, drives the service's whole lifecycle under Wine's service control
-# manager twice: registered by `flowwatch service install`, and by the MSI. Each time: sc start
-# -> RUNNING, sc stop -> STOPPED after the agent's stop path ran, and removal.
+# manager twice: registered by `flowwatch service install`, and by the MSI (which runs
+# `flowwatch service configure`). Each time: sc start -> RUNNING, sc stop -> STOPPED after the
+# agent's stop path ran, and removal.
 # Usage: windows.sh REPO_ROOT
 set -euo pipefail
 
@@ -89,6 +90,8 @@ services="$(msi_table ServiceInstall)"
 grep -Eq $'^FlowwatchService\tflowwatch\t.*\tNT SERVICE\\\\flowwatch\t\tservice run\t' <<<"$services" ||
     { printf '%s\n' "$services" >&2; fail "the MSI's ServiceInstall row is not the flowwatch service"; }
 grep -q flowwatch <<<"$(msi_table ServiceControl)" || fail "the MSI has no ServiceControl row"
+grep -Eq $'^ConfigureService\t3090\tFlowwatchExe\tservice configure' <<<"$(msi_table CustomAction)" ||
+    fail "the MSI does not run service configure as a deferred, elevated action"
 
 # --- Wine prefix -------------------------------------------------------------------------------
 # Every Wine step is time-limited: a prefix that waits for a dialog nobody can click must fail the
@@ -215,6 +218,11 @@ win msiexec /i 'C:\flowwatch.msi' /qn || fail "msiexec /i flowwatch.msi"
 [[ -f $install_dir/flowwatch.exe && -f $install_dir/flowwatch.json.example ]] ||
     fail "the MSI did not install flowwatch.exe and the example configuration"
 sc_shows 'STATE +: +1 +STOPPED' || { sc_query >&2; fail "the MSI's service is not installed and STOPPED"; }
+# The ConfigureService action ran `flowwatch service configure`: Wine's default preshutdown
+# window is 180 s, and the agent asks for 30.
+win reg query 'HKLM\System\CurrentControlSet\Services\flowwatch' 2>/dev/null | tr -d '\r' \
+    >"$work/service-key.log" || true
+expect_key 'PreshutdownTimeout +REG_DWORD +0x7530$' "the MSI did not run service configure"
 
 log "sc start and sc stop of the MSI's service"
 start_and_stop
