@@ -3,7 +3,8 @@
 # verifies the systemd unit, installs the package with dpkg on this machine, runs the installed
 # agent the way the unit does (the example configuration, a credential, $NOTIFY_SOCKET: READY=1,
 # STATUS=, WATCHDOG=1, the status endpoint, STOPPING=1 on SIGTERM), then removes and purges the
-# package and checks that nothing is left. Needs root (dpkg) and an already configured build/.
+# package and checks that nothing is left. Needs root or password-less sudo (dpkg), and a
+# configured build/.
 # Usage: deb.sh REPO_ROOT
 set -euo pipefail
 
@@ -26,7 +27,7 @@ cleanup() {
     done
     # Only a package this check installed is taken back out.
     if [[ -f $work/installed ]] && dpkg-query -W flowwatch >/dev/null 2>&1; then
-        dpkg --purge flowwatch >/dev/null 2>&1 || true
+        "${as_root[@]}" dpkg --purge flowwatch >/dev/null 2>&1 || true
     fi
     rm -rf "$work"
 }
@@ -35,7 +36,12 @@ trap cleanup EXIT
 for tool in dpkg dpkg-deb systemd-analyze python3; do
     command -v "$tool" >/dev/null || fail "$tool is missing (packaging/ci/packages.txt lists it)"
 done
-[[ $(id -u) -eq 0 ]] || fail "installing the package needs root"
+# dpkg and /etc need root: this user, or sudo without a password.
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then
+    sudo -n true 2>/dev/null || fail "installing the package needs root or password-less sudo"
+    as_root=(sudo -n)
+fi
 [[ -f $build/build.ninja ]] || fail "$build is not configured (packaging/dev.sh build)"
 # The check installs and purges the package: it must not take over an installation it did not make.
 if dpkg-query -W -f='${Status}' flowwatch 2>/dev/null | grep -q installed; then
@@ -72,7 +78,7 @@ dpkg-deb -f "$deb" Depends | grep -q 'libcpprest' || fail "Depends does not name
 # --- Install -----------------------------------------------------------------------------------
 log "dpkg -i (systemd $(if [[ -d /run/systemd/system ]]; then echo running; else echo not running; fi))"
 touch "$work/installed"
-dpkg -i "$deb" >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "dpkg -i"; }
+"${as_root[@]}" dpkg -i "$deb" >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "dpkg -i"; }
 [[ $(flowwatch --version) == "flowwatch $version" ]] || fail "flowwatch --version: $(flowwatch --version)"
 # Enabled: the [Install] symlink exists, made by deb-systemd-helper whether or not systemd runs.
 wants=/etc/systemd/system/multi-user.target.wants/flowwatch.service
@@ -185,12 +191,12 @@ listener_pid=""
 # --- Remove and purge --------------------------------------------------------------------------
 log "dpkg -r, then dpkg --purge"
 # What an administrator adds, which only a purge takes away.
-printf '{}\n' >/etc/flowwatch/flowwatch.json
-install -m 0600 /dev/null /etc/flowwatch/client_secret
-dpkg -r flowwatch >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg -r"; }
+printf '{}\n' | "${as_root[@]}" install -m 0644 /dev/stdin /etc/flowwatch/flowwatch.json
+"${as_root[@]}" install -m 0600 /dev/null /etc/flowwatch/client_secret
+"${as_root[@]}" dpkg -r flowwatch >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg -r"; }
 [[ ! -e /usr/bin/flowwatch && ! -e $unit ]] || fail "dpkg -r left the binary or the unit"
 [[ -f /etc/flowwatch/flowwatch.json.example ]] || fail "dpkg -r removed a conffile"
-dpkg --purge flowwatch >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge"; }
+"${as_root[@]}" dpkg --purge flowwatch >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge"; }
 rm -f "$work/installed"
 if dpkg-query -W -f='${Status}' flowwatch 2>/dev/null | grep -q 'ok'; then
     fail "dpkg still knows flowwatch after the purge"
