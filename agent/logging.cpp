@@ -234,6 +234,11 @@ void configure_logging(const LogOptions& options, LineSink::Writer writer) {
         logger->sinks().assign(1, state.sink);
         logger->set_level(state.level);
     });
+    // Lines logged through spdlog's free functions name the program rather than nothing.
+    auto fallback = std::make_shared<spdlog::logger>("flowwatch", state.sink);
+    fallback->set_level(state.level);
+    fallback->flush_on(spdlog::level::warn);
+    spdlog::set_default_logger(std::move(fallback));
 }
 
 std::shared_ptr<spdlog::logger> component_logger(std::string_view component) {

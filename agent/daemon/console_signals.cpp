@@ -22,7 +22,7 @@ void ConsoleSignals::wait() {
             return;
         }
         if (signal == SIGHUP) {
-            component_logger("daemon")->info("signal {} received; reopening the outputs", signal);
+            component_logger("daemon")->info("signal {} received; the outputs will reopen", signal);
             request_output_reopen();
         } else {
             component_logger("daemon")->info("signal {} received; stopping", signal);

@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 #include <spdlog/logger.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 namespace flowwatch::agent {
@@ -203,6 +204,20 @@ TEST_CASE("configured component loggers write through the one sink at the config
     REQUIRE(lines.size() == 1);
     CHECK(lines[0] == "<6>logging-test: token loaded token=***");
     forget_secrets();
+}
+
+TEST_CASE("a line logged through spdlog's default logger names the program as its component") {
+    std::vector<std::string> lines;
+    LogOptions options = text_options();
+    options.journald = true;
+    configure_logging(options, [&lines](std::string_view line) { lines.emplace_back(line); });
+
+    spdlog::warn("plain {}", field("tenant", "t1"));
+    spdlog::debug("below the level");
+
+    configure_logging(LogOptions{});
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "<4>flowwatch: plain tenant=t1");
 }
 
 TEST_CASE("log levels and formats are parsed by name and a wrong name is explained") {

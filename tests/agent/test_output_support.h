@@ -195,6 +195,7 @@ class HttpPeer {
         std::string target;
         std::string body;
         std::map<std::string, std::string> headers;
+        unsigned answered = 0;  ///< The status it was answered with; 0 when left unanswered.
     };
 
     HttpPeer() : acceptor_(io_, {boost::asio::ip::address_v4::loopback(), 0}) {
@@ -260,19 +261,20 @@ class HttpPeer {
         if (ec) {
             return;
         }
-        Request seen{std::string(request.target()), request.body(), {}};
+        const unsigned answer_status = silent ? 0U : status.load();
+        Request seen{std::string(request.target()), request.body(), {}, answer_status};
         for (const auto& header : request) {
             seen.headers[std::string(header.name_string())] = std::string(header.value());
         }
         std::unique_lock lock(mutex_);
         requests_.push_back(std::move(seen));
-        if (silent) {
+        if (answer_status == 0) {
             released_.wait(lock, [this] { return stopping_; });
             return;
         }
         lock.unlock();
 
-        http::response<http::string_body> response{static_cast<http::status>(status.load()), 11};
+        http::response<http::string_body> response{static_cast<http::status>(answer_status), 11};
         response.set(http::field::content_type, "text/plain");
         if (!retry_after.empty()) {
             response.set(http::field::retry_after, retry_after);
