@@ -123,6 +123,7 @@ struct RawRecord {
     Text workload, id, creation_time, operation, organization_id, user_id, client_ip, url,
         connectors, recipient, result_status, license, environment_hint;
     Number sharing_permission, user_type_initiated, user_type;
+    std::string environment_from_text;  ///< EnvironmentName of an AdditionalInfo given as text.
 };
 
 simdjson::error_code read_text(od::value& value, Text& out) {
@@ -232,13 +233,36 @@ simdjson::error_code read_record_type(od::value& value, std::optional<std::int64
     return simdjson::SUCCESS;
 }
 
-/// AdditionalInfo may carry `EnvironmentName`, a fallback when FlowDetailsUrl has none.
-simdjson::error_code read_additional_info(od::value& value, Text& environment) {
+/// EnvironmentName of an AdditionalInfo given as a string of JSON text; empty when it has none.
+std::string environment_in_text(std::string_view text) {
+    // A parser of its own: the record's parser is still iterating the record.
+    thread_local od::parser parser;
+    const simdjson::padded_string padded(text);
+    od::document doc;
+    od::object info;
+    std::string_view environment;
+    if (parser.iterate(padded).get(doc) || doc.get_object().get(info) ||
+        info.find_field_unordered("EnvironmentName").get_string().get(environment)) {
+        return {};
+    }
+    return std::string(environment);
+}
+
+/// AdditionalInfo may carry `EnvironmentName`, a fallback when FlowDetailsUrl has none. It comes
+/// as an object or as a string holding one; anything else is ignored, as is a bad string.
+simdjson::error_code read_additional_info(od::value& value, RawRecord& raw) {
     od::json_type type{};
     if (auto error = value.type().get(type)) {
         return error;
     }
-    // TODO: AdditionalInfo given as a string of JSON text is not looked into.
+    if (type == od::json_type::string) {
+        std::string_view text;
+        if (auto error = value.get_string().get(text)) {
+            return error;
+        }
+        raw.environment_from_text = environment_in_text(text);
+        return simdjson::SUCCESS;
+    }
     if (type != od::json_type::object) {
         return simdjson::SUCCESS;
     }
@@ -253,7 +277,7 @@ simdjson::error_code read_additional_info(od::value& value, Text& environment) {
         }
         if (field.key() == "EnvironmentName") {
             od::value inner = field.value();
-            return read_text(inner, environment);
+            return read_text(inner, raw.environment_hint);
         }
     }
     return simdjson::SUCCESS;
@@ -294,7 +318,7 @@ simdjson::error_code read_field(Field field, od::value& value, RawRecord& raw) {
         case Field::license:
             return read_text(value, raw.license);
         case Field::additional_info:
-            return read_additional_info(value, raw.environment_hint);
+            return read_additional_info(value, raw);
         case Field::unknown:
             break;
     }
@@ -417,8 +441,11 @@ std::expected<FlowRecord, std::string> build_record(const RawRecord& raw) {
     record.user = lower(*user);
     record.client_ip = normalize_client_ip(raw.client_ip.value);
     FlowLocation location = parse_flow_details_url(raw.url.value);
-    record.environment = normalize_environment(
-        location.environment.empty() ? raw.environment_hint.value : location.environment);
+    const std::string_view hint = raw.environment_hint.value.empty()
+                                      ? std::string_view(raw.environment_from_text)
+                                      : raw.environment_hint.value;
+    record.environment =
+        normalize_environment(location.environment.empty() ? hint : location.environment);
     record.flow_id = std::move(location.flow_id);
     record.connectors = split_connectors(raw.connectors.value);
     record.recipient = lower(raw.recipient.value);

@@ -337,6 +337,18 @@ TEST_CASE("without an environment in the URL, AdditionalInfo's EnvironmentName s
     CHECK(read_record(record).environment == kEnv);
 }
 
+TEST_CASE("AdditionalInfo given as a string of JSON text also gives the environment") {
+    json record = flow_json();
+    record["FlowDetailsUrl"] = "";
+    record["AdditionalInfo"] = json{{"EnvironmentName", std::string(kEnv)}}.dump();
+    CHECK(read_record(record).environment == kEnv);
+
+    record["AdditionalInfo"] = "{not json";
+    CHECK(read_record(record).environment.empty());
+    record["AdditionalInfo"] = 42;
+    CHECK(read_record(record).environment.empty());
+}
+
 TEST_CASE("parse_flow_details_url leaves out what the URL does not have") {
     CHECK(parse_flow_details_url("").environment.empty());
     const FlowLocation env_only =
