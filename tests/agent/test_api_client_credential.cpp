@@ -1,0 +1,95 @@
+/// Loading a tenant's client secret from a file, an environment variable or systemd's
+/// $CREDENTIALS_DIRECTORY, and the errors that name the source but never its content.
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "agent/api/client_credential.h"
+
+using namespace flowwatch;
+using namespace flowwatch::agent;
+using namespace flowwatch::agent::api;
+
+namespace {
+
+constexpr const char* kSecretValue = "Xy7~credential.Value_0123";
+
+struct TempDir {
+    TempDir() {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "flowwatch-cred-XXXXXX").string();
+        REQUIRE(mkdtemp(pattern.data()) != nullptr);
+        path = pattern;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    std::filesystem::path path;
+};
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+TenantConfig tenant_with(SecretSource source) {
+    TenantConfig tenant;
+    tenant.tenant_id = "4b7c6a3e-1f2d-4e5a-9b8c-0d1e2f3a4b5c";
+    tenant.client_id = "6a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d";
+    tenant.secret = std::move(source);
+    return tenant;
+}
+
+}  // namespace
+
+TEST_CASE("a secret file is read without its trailing newline") {
+    TempDir dir;
+    write_file(dir.path / "secret", std::string(kSecretValue) + "\r\n");
+    auto credential = load_client_credential(tenant_with({.file = (dir.path / "secret").string()}));
+    REQUIRE(credential);
+    CHECK(credential->secret == kSecretValue);
+    CHECK_FALSE(credential->signer.has_value());
+}
+
+TEST_CASE("a secret comes from the environment variable client_secret_env names") {
+    ::setenv("FLOWWATCH_TEST_SECRET", kSecretValue, 1);
+    auto credential = load_client_credential(tenant_with({.env = "FLOWWATCH_TEST_SECRET"}));
+    ::unsetenv("FLOWWATCH_TEST_SECRET");
+    REQUIRE(credential);
+    CHECK(credential->secret == kSecretValue);
+
+    auto missing = load_client_credential(tenant_with({.env = "FLOWWATCH_TEST_SECRET"}));
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().message.find("FLOWWATCH_TEST_SECRET") != std::string::npos);
+}
+
+TEST_CASE("a secret comes from systemd's credentials directory, and needs it set") {
+    TempDir dir;
+    write_file(dir.path / "o365-secret", kSecretValue);
+    ::setenv("CREDENTIALS_DIRECTORY", dir.path.c_str(), 1);
+    auto credential = load_client_credential(tenant_with({.credential = "o365-secret"}));
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    REQUIRE(credential);
+    CHECK(credential->secret == kSecretValue);
+
+    auto unset = load_client_credential(tenant_with({.credential = "o365-secret"}));
+    REQUIRE_FALSE(unset);
+    CHECK(unset.error().message.find("$CREDENTIALS_DIRECTORY") != std::string::npos);
+}
+
+TEST_CASE("an unreadable or empty secret file is named in the error") {
+    TempDir dir;
+    auto missing = load_client_credential(tenant_with({.file = (dir.path / "nope").string()}));
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().message.find((dir.path / "nope").string()) != std::string::npos);
+    CHECK(missing.error().code == "config");
+
+    write_file(dir.path / "empty", "\n");
+    auto empty = load_client_credential(tenant_with({.file = (dir.path / "empty").string()}));
+    REQUIRE_FALSE(empty);
+    CHECK(empty.error().message.find("is empty") != std::string::npos);
+}
