@@ -529,6 +529,9 @@ void read_single(ReadContext& ctx, std::size_t pos, std::size_t index) {
 }
 
 /// Reads the records of the array opening at `pos`. A truncated array keeps what came before.
+// TODO: each record's bytes are scanned twice, for its extent here and then by simdjson's stage 1;
+// iterating the array with simdjson alone would save a pass, but needs another way to resume
+// after a bad record.
 void read_array(ReadContext& ctx, std::size_t pos) {
     const std::string_view text = ctx.text();
     std::size_t index = 0;
