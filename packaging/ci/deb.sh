@@ -153,7 +153,10 @@ listener_pid=$!
 wait_for_line() {  # file, extended regex, seconds, what
     local deadline=$((SECONDS + $3))
     until grep -Eq "$2" "$1" 2>/dev/null; do
-        ((SECONDS < deadline)) || { cat "$1" >&2 || true; fail "no $4 within $3 s"; }
+        if ((SECONDS >= deadline)); then
+            cat "$1" "$work/run.log" >&2 2>/dev/null || true
+            fail "no $4 within $3 s"
+        fi
         sleep 0.1  # poll interval, not synchronisation: the loop waits on the line itself
     done
 }
