@@ -211,3 +211,40 @@ TEST_CASE("with --log-format json every log line is a JSON object naming its com
     }
     CHECK(committed == 2);
 }
+
+TEST_CASE("flowwatch status asks the running agent and prints a summary or the JSON") {
+    CaughtUp up;
+    auto& f = up.fixture;
+    // The agent listens on an ephemeral port; the status command reads it from its own config.
+    auto config = nlohmann::json::parse(read_file(f.config_file()));
+    config["status"]["listen"] = "127.0.0.1:" + std::to_string(f.port);
+    const auto status_config = f.dir.path / "status.json";
+    write_file(status_config, config.dump());
+
+    auto text = test::run_process({FLOWWATCH_BINARY, "status", "--config", status_config.string()},
+                                  std::chrono::seconds(60));
+    REQUIRE(text);
+    INFO(text->out, text->err);
+    CHECK(text->exit_code == 0);
+    CHECK(text->out.find(", ready") != std::string::npos);
+    CHECK(text->out.find("tenant " + std::string(test::kTenant)) != std::string::npos);
+    CHECK(text->out.find("Power Automate records 10") != std::string::npos);
+
+    auto json = test::run_process(
+        {FLOWWATCH_BINARY, "status", "--config", status_config.string(), "--json"},
+        std::chrono::seconds(60));
+    REQUIRE(json);
+    CHECK(json->exit_code == 0);
+    const auto parsed = nlohmann::json::parse(json->out, nullptr, false);
+    REQUIRE(parsed.is_object());
+    CHECK(parsed["tenants"][0]["blobs"] == 5);
+
+    // Without the token the endpoint refuses, and the command says so.
+    config["status"].erase("token_file");
+    write_file(status_config, config.dump());
+    auto refused = test::run_process(
+        {FLOWWATCH_BINARY, "status", "--config", status_config.string()}, std::chrono::seconds(60));
+    REQUIRE(refused);
+    CHECK(refused->exit_code == 1);
+    CHECK(refused->err.find("401") != std::string::npos);
+}
