@@ -154,6 +154,7 @@ Result<void> Daemon::start_status_endpoint() {
         if (!token) {
             return std::unexpected(token.error());
         }
+        register_secret(*token);
         server_options.token = std::move(*token);
     }
     auto server = StatusServer::start(std::move(server_options), nullptr);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
 #include <utility>
 
 namespace flowwatch::agent {
@@ -18,6 +19,14 @@ AuthState from_api(api::AuthState state) {
             break;
     }
     return AuthState::unknown;
+}
+
+/// Errors that say the tenant's credentials or consent do not work: Entra's AADSTS codes, a 401
+/// that a fresh token did not cure, a token answer that is not one, a token without the API role.
+bool is_authentication_error(const Error& error) {
+    const std::string& code = error.code;
+    return code.starts_with("AADSTS") || code == "http_401" || code == "bad_token_response" ||
+           code == "AF10001";
 }
 
 }  // namespace
@@ -58,8 +67,7 @@ void TenantTracker::cycle_finished(const api::PollStats& stats, Timestamp now) {
 void TenantTracker::cycle_failed(const Error& error, Timestamp now) {
     ++status_.cycles;
     ++status_.failed_cycles;
-    // TODO: tell an authentication failure from other fatal errors by its code, not by fatality.
-    if (api::is_fatal_poll_error(error)) {
+    if (is_authentication_error(error)) {
         status_.auth = AuthState::failed;
     }
     note_error(error, now);
