@@ -212,3 +212,24 @@ TEST_CASE("an expired blob is recorded as a gap and the rest of the window is co
     CHECK(again.process.exit_code == 0);
     CHECK(again.process.err.find("gaps=0") != std::string::npos);
 }
+
+TEST_CASE("an outage longer than the retention is reported as a gap naming the lost window") {
+    OnceFixture f;
+    const Corpus before = make_corpus(2, 1, system_now() - 1h, "before");
+    f.add(before);
+    const OnceRun first = f.run();
+    INFO(first.process.err);
+    CHECK(first.process.exit_code == 0);
+
+    // Eight days pass for the tenant; what was created in the first of them has expired.
+    f.advance_tenant_clock(std::chrono::days{8});
+    const Corpus after = make_corpus(2, 1, f.tenant_now() - 1h, "after");
+    f.add(after);
+    const OnceRun second = f.run();
+    INFO(second.process.err);
+    CHECK(second.process.exit_code == 0);
+    CHECK(second.process.err.find("content lost to retention") != std::string::npos);
+    CHECK(second.process.err.find("gaps=1") != std::string::npos);
+    check_exactly_once(before, {first});
+    check_exactly_once(after, {second});
+}

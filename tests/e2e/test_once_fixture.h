@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -169,8 +170,10 @@ class OnceFixture {
             write_file(dir.path / "app.key", identity->private_key_pem);
             options.certificate_pem = identity->certificate_pem;
         }
-        const auto offset = setup_.tenant_clock_offset;
-        options.clock = [offset] { return system_now() + offset; };
+        offset_ms_->store(setup_.tenant_clock_offset.count());
+        options.clock = [offset = offset_ms_] {
+            return system_now() + std::chrono::milliseconds{offset->load()};
+        };
         auto started = SimTenant::start(options);
         REQUIRE(started);
         sim = std::move(*started);
@@ -178,7 +181,11 @@ class OnceFixture {
     }
 
     /// The tenant's "now".
-    Timestamp tenant_now() const { return system_now() + setup_.tenant_clock_offset; }
+    Timestamp tenant_now() const {
+        return system_now() + std::chrono::milliseconds{offset_ms_->load()};
+    }
+    /// Moves the tenant's clock (not the machine's) forward, as if the agent had been off.
+    void advance_tenant_clock(std::chrono::milliseconds by) { *offset_ms_ += by.count(); }
 
     std::filesystem::path config_path() const { return dir.path / "config.json"; }
 
@@ -231,6 +238,8 @@ class OnceFixture {
 
   private:
     Setup setup_;
+    std::shared_ptr<std::atomic<std::int64_t>> offset_ms_ =
+        std::make_shared<std::atomic<std::int64_t>>(0);
 };
 
 /// Every record raised its one alert, once, over all the runs together.
