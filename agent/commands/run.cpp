@@ -40,7 +40,7 @@ int run(const RunOptions& options) {
 
     StopSource stop;
     ConsoleSignals signals(stop);
-    return run_agent(*config, stop, ServiceHooks{});
+    return run_agent(*config, stop, platform_service_hooks());
 }
 
 }  // namespace
