@@ -9,11 +9,11 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "agent/commands/commands.h"
 #include "agent/config.h"
@@ -43,13 +43,18 @@ struct ReplayOptions {
 class TemporaryDirectory {
   public:
     static Result<TemporaryDirectory> create() {
-        auto pattern =
-            (std::filesystem::temp_directory_path() / "flowwatch-replay-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) {
-            return fail(fmt::format("cannot create a temporary folder under {}",
-                                    std::filesystem::temp_directory_path().string()));
+        const auto parent = std::filesystem::temp_directory_path();
+        std::random_device random;
+        // create_directory is false when the name is taken: draw another.
+        for (int attempt = 0; attempt < 16; ++attempt) {
+            auto path = parent / fmt::format("flowwatch-replay-{:08x}", random());
+            std::error_code error;
+            if (std::filesystem::create_directory(path, error)) {
+                std::filesystem::permissions(path, std::filesystem::perms::owner_all, error);
+                return TemporaryDirectory(std::move(path));
+            }
         }
-        return TemporaryDirectory(pattern);
+        return fail(fmt::format("cannot create a temporary folder under {}", parent.string()));
     }
     TemporaryDirectory(TemporaryDirectory&& other) noexcept : path_(std::move(other.path_)) {
         other.path_.clear();
