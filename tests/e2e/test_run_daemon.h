@@ -121,10 +121,25 @@ class ChildProcess {
         for (const auto& [name, value] : env) {
             environment.push_back(name + "=" + value);
         }
+        // Everything the child needs is allocated before fork: between fork and exec only
+        // async-signal-safe calls, as another thread may hold the allocator's lock.
+        std::vector<char*> args;
+        for (const auto& arg : argv) {
+            args.push_back(const_cast<char*>(arg.c_str()));
+        }
+        args.push_back(nullptr);
+        std::vector<char*> envp;
+        for (auto& entry : environment) {
+            envp.push_back(entry.data());
+        }
+        envp.push_back(nullptr);
         pid_ = fork();
         REQUIRE(pid_ >= 0);
         if (pid_ == 0) {
-            exec_child(argv, environment, out[1], err[1]);
+            dup2(out[1], STDOUT_FILENO);
+            dup2(err[1], STDERR_FILENO);
+            execve(args[0], args.data(), envp.data());
+            _exit(127);
         }
         close(out[1]);
         close(err[1]);
@@ -194,24 +209,6 @@ class ChildProcess {
     }
 
   private:
-    [[noreturn]] static void exec_child(const std::vector<std::string>& argv,
-                                        std::vector<std::string>& environment, int out, int err) {
-        dup2(out, STDOUT_FILENO);
-        dup2(err, STDERR_FILENO);
-        std::vector<char*> args;
-        for (const auto& arg : argv) {
-            args.push_back(const_cast<char*>(arg.c_str()));
-        }
-        args.push_back(nullptr);
-        std::vector<char*> envp;
-        for (auto& entry : environment) {
-            envp.push_back(entry.data());
-        }
-        envp.push_back(nullptr);
-        execve(args[0], args.data(), envp.data());
-        _exit(127);
-    }
-
     void drain(int fd, std::string& into) {
         char buffer[4096];
         while (true) {
