@@ -10,6 +10,8 @@
 
 namespace flowwatch::agent {
 
+// TODO: counters and the newest commit start from zero at each process start; after a restart
+// the lag stays unknown until the first new blob is committed (the checkpoint holds the cursor).
 class TenantTracker {
   public:
     TenantTracker(std::string tenant, int poll_interval_seconds);
