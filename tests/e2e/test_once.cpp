@@ -58,7 +58,8 @@ TEST_CASE("once over HTTPS logs in with a PS256 certificate assertion") {
     CHECK(run.process.err.find("PRIVATE KEY") == std::string::npos);
 }
 
-TEST_CASE("once rides out each transient fault and still evaluates everything exactly once") {
+TEST_CASE(
+    "over HTTP and HTTPS once rides out each transient fault mid-window, evaluating all once") {
     const std::vector<FaultSpec> faults = {
         {FaultKind::too_many_requests, RequestKind::blob, 0ms, 1},
         {FaultKind::throttled_as_403, RequestKind::content_list, 0ms, 1},
@@ -71,21 +72,29 @@ TEST_CASE("once rides out each transient fault and still evaluates everything ex
         {FaultKind::truncated_body, RequestKind::content_list},
         {FaultKind::slow_answer, RequestKind::blob, 5000ms},
     };
-    for (const auto& fault : faults) {
-        CAPTURE(static_cast<int>(fault.kind));
-        CAPTURE(simtenant::to_string(fault.on));
-        OnceFixture f(Setup{.timeout_seconds = 2});
-        const Corpus corpus = make_corpus(4, 2, system_now());
-        f.add(corpus);
-        // After the first matching request, so a window is faulted in its middle.
-        FaultSpec planned = fault;
-        planned.skip = fault.on == RequestKind::blob ? 1 : 0;
-        f.sim->faults().next(planned, 2);
-        const OnceRun run = f.run();
-        INFO(run.process.err);
-        CHECK(run.process.exit_code == 0);
-        CHECK(f.sim->stats().faults_applied[fault.kind] == 2);
-        check_exactly_once(corpus, {run});
+    for (const bool https : {false, true}) {
+        for (const auto& fault : faults) {
+            CAPTURE(https);
+            CAPTURE(static_cast<int>(fault.kind));
+            CAPTURE(simtenant::to_string(fault.on));
+            OnceFixture f(Setup{.https = https, .timeout_seconds = 2});
+            const Corpus corpus = make_corpus(4, 2, system_now());
+            f.add(corpus);
+            // After the first matching request, so a window is faulted in its middle.
+            FaultSpec planned = fault;
+            planned.skip = fault.on == RequestKind::blob ? 1 : 0;
+            // Over HTTPS once, and without a wait asked for, to keep the sweep short.
+            const int times = https ? 1 : 2;
+            if (https) {
+                planned.retry_after_seconds = std::min(planned.retry_after_seconds, 0);
+            }
+            f.sim->faults().next(planned, times);
+            const OnceRun run = f.run();
+            INFO(run.process.err);
+            CHECK(run.process.exit_code == 0);
+            CHECK(f.sim->stats().faults_applied[fault.kind] == times);
+            check_exactly_once(corpus, {run});
+        }
     }
 }
 
