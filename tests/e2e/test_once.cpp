@@ -34,6 +34,19 @@ TEST_CASE("once over HTTP evaluates every Power Automate record once; a second r
     }
     check_no_secret(first, *f.sim);
     check_no_secret(second, *f.sim);
+
+    // Nor in the database, byte for byte (tokens included).
+    std::string database;
+    for (const auto& entry : std::filesystem::directory_iterator(f.dir.path)) {
+        if (entry.path().filename().string().starts_with("flowwatch.db")) {
+            database += read_file(entry.path());
+        }
+    }
+    REQUIRE_FALSE(database.empty());
+    CHECK(database.find(kSecret) == std::string::npos);
+    for (const auto& header : stats.authorization_headers) {
+        CHECK(database.find(header.substr(header.find(' ') + 1)) == std::string::npos);
+    }
 }
 
 TEST_CASE("once over HTTPS trusts the simulated tenant through ca_file") {
