@@ -20,10 +20,9 @@ enum class Trigger {
     cross_user_modification,
     abnormal_activity,
 };
-inline constexpr Trigger kAllTriggers[] = {Trigger::unusual_connector,
-                                           Trigger::unauthorized_connector,
-                                           Trigger::cross_user_modification,
-                                           Trigger::abnormal_activity};
+inline constexpr Trigger kAllTriggers[] = {
+    Trigger::unusual_connector, Trigger::unauthorized_connector, Trigger::cross_user_modification,
+    Trigger::abnormal_activity};
 
 enum class Severity { low, medium, high, critical };
 inline constexpr Severity kAllSeverities[] = {Severity::low, Severity::medium, Severity::high,
@@ -51,7 +50,7 @@ struct Alert {
     std::string client_ip;
     std::vector<std::string> connectors;  ///< Display names of the flow's connectors.
     std::vector<std::string> record_ids;
-    std::string reason;  ///< One sentence with the numbers.
+    std::string reason;                                  ///< One sentence with the numbers.
     nlohmann::json evidence = nlohmann::json::object();  ///< The trigger's own facts.
     std::vector<std::string> mitre;                      ///< ATT&CK technique ids.
 };

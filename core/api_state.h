@@ -25,7 +25,7 @@ struct ContentGap {
 };
 
 class ApiStateStore {
-public:
+  public:
     virtual ~ApiStateStore() = default;
 
     /// End of the last listing window whose pages and blobs were all committed.

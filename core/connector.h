@@ -27,8 +27,8 @@ std::vector<Connector> split_connectors(std::string_view names);
 
 /// What a connector is known to be good for, before any baseline says how common it is.
 enum class ConnectorClass {
-    ubiquitous,     ///< Core Microsoft 365 connectors most makers use (Outlook, Teams, Approvals…).
-    standard,       ///< Anything not otherwise known.
+    ubiquitous,  ///< Core Microsoft 365 connectors most makers use (Outlook, Teams, Approvals…).
+    standard,    ///< Anything not otherwise known.
     external_sink,  ///< Sends data out of the tenant (HTTP, SMTP, Gmail, Dropbox, FTP…).
     critical,       ///< Sinks with the widest reach (HTTP with Entra ID, Key Vault, custom ones).
 };

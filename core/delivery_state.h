@@ -12,7 +12,7 @@
 namespace flowwatch {
 
 class DeliveryStateStore {
-public:
+  public:
     virtual ~DeliveryStateStore() = default;
 
     /// The sequence of the last alert `output` delivered (0 when none).

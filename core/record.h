@@ -34,17 +34,17 @@ inline constexpr int kInitiatedByUser = 1;
 inline constexpr int kInitiatedByAdmin = 2;
 
 struct FlowRecord {
-    std::string id;              ///< Id, lower-cased.
-    std::string tenant;          ///< OrganizationId, lower-cased.
+    std::string id;      ///< Id, lower-cased.
+    std::string tenant;  ///< OrganizationId, lower-cased.
     FlowOperation operation = FlowOperation::other;
     std::string operation_name;  ///< Operation exactly as the record spells it.
     Timestamp time{};            ///< CreationTime, UTC.
     std::string user;            ///< UserId (a UPN), lower-cased: one user whatever the case.
     std::string client_ip;       ///< ClientIP without port or brackets; may be empty.
     std::string environment;     ///< From FlowDetailsUrl (`environments/{env}`); may be empty.
-    std::string flow_id;         ///< From FlowDetailsUrl (`flows/{flow}`), lower-cased; may be empty.
-    std::vector<Connector> connectors;  ///< FlowConnectorNames, split, deduplicated, in order.
-    std::string recipient;              ///< RecipientUPN, lower-cased; may be empty.
+    std::string flow_id;  ///< From FlowDetailsUrl (`flows/{flow}`), lower-cased; may be empty.
+    std::vector<Connector> connectors;       ///< FlowConnectorNames, split, deduplicated, in order.
+    std::string recipient;                   ///< RecipientUPN, lower-cased; may be empty.
     std::optional<int> sharing_permission;   ///< 3 owner, 2 run-only.
     std::optional<int> user_type_initiated;  ///< 1 user, 2 admin.
     std::optional<int> user_type;            ///< The common schema's UserType.

@@ -17,9 +17,9 @@ namespace flowwatch {
 
 /// Where and what: "audit.json: record 12 (byte 3456): CreationTime is not a date".
 struct ReadDiagnostic {
-    std::string origin;        ///< File name, content id, or another label of the input.
-    std::size_t index = 0;     ///< Record index in the input, from 0.
-    std::size_t offset = 0;    ///< Byte offset of the record (or of the fault) in the input.
+    std::string origin;      ///< File name, content id, or another label of the input.
+    std::size_t index = 0;   ///< Record index in the input, from 0.
+    std::size_t offset = 0;  ///< Byte offset of the record (or of the fault) in the input.
     std::string message;
     std::string to_string() const;
 };
@@ -39,7 +39,7 @@ using DiagnosticSink = std::function<void(const ReadDiagnostic&)>;
 /// Holds the simdjson parser (and its buffers) so it is reused across inputs. Not thread-safe:
 /// use one reader per thread.
 class RecordReader {
-public:
+  public:
     /// Reads a JSON array of audit records (a content blob as the API returns it) or a single
     /// record object. `json` must have simdjson's padding. A leading UTF-8 BOM is accepted.
     ReadCounts read_json(simdjson::padded_string_view json, std::string_view origin,
@@ -51,7 +51,7 @@ public:
                         std::size_t offset, const FlowRecordSink& on_record,
                         const DiagnosticSink& on_error);
 
-private:
+  private:
     simdjson::ondemand::parser parser_;
     std::string scratch_;  ///< Padded copy for read_one.
 };

@@ -104,14 +104,15 @@ enum class Membership {
 };
 
 class BaselineStore {
-public:
+  public:
     virtual ~BaselineStore() = default;
 
     virtual std::optional<TenantBaseline> tenant(std::string_view tenant) = 0;
     virtual void put_tenant(std::string_view tenant, const TenantBaseline& row) = 0;
 
     virtual std::optional<UserBaseline> user(std::string_view tenant, std::string_view user) = 0;
-    virtual void put_user(std::string_view tenant, std::string_view user, const UserBaseline& row) = 0;
+    virtual void put_user(std::string_view tenant, std::string_view user,
+                          const UserBaseline& row) = 0;
 
     virtual std::optional<UserConnectorBaseline> user_connector(std::string_view tenant,
                                                                 std::string_view user,
@@ -165,7 +166,7 @@ struct StoredAlert {
 /// The whole persistent state the pipeline needs, with unit-of-work transactions: everything
 /// written between begin_unit and commit_unit lands together or not at all.
 class Store : public BaselineStore {
-public:
+  public:
     virtual void begin_unit() = 0;
     virtual void commit_unit() = 0;
     virtual void rollback_unit() = 0;

@@ -19,7 +19,11 @@ std::optional<Timestamp> parse_time(std::string_view text);
 std::string format_time(Timestamp t);
 
 /// Milliseconds since the Unix epoch, the form kept in the database.
-inline std::int64_t to_millis(Timestamp t) { return t.time_since_epoch().count(); }
-inline Timestamp from_millis(std::int64_t ms) { return Timestamp{std::chrono::milliseconds{ms}}; }
+inline std::int64_t to_millis(Timestamp t) {
+    return t.time_since_epoch().count();
+}
+inline Timestamp from_millis(std::int64_t ms) {
+    return Timestamp{std::chrono::milliseconds{ms}};
+}
 
 }  // namespace flowwatch
