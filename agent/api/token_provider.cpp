@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/api/url.h"
+#include "agent/logging.h"
 
 namespace flowwatch::agent::api {
 namespace {
@@ -211,7 +212,8 @@ Result<std::string> TokenProvider::request_token(const StopSource& stop) {
     const auto margin = std::min<std::chrono::milliseconds>(kMaxRefreshMargin, lifetime / 5);
     access_token_ = json["access_token"].get<std::string>();
     refresh_at_ = asked_at + lifetime - margin;
-    spdlog::info("auth: token obtained tenant={} expires_in={}s", target_.tenant_id, *expires_in);
+    component_logger("auth")->info("token obtained tenant={} expires_in={}s", target_.tenant_id,
+                                   *expires_in);
     return access_token_;
 }
 
