@@ -37,7 +37,7 @@ TEST_CASE("once over HTTP evaluates every Power Automate record once; a second r
 
     // Nor in the database, byte for byte (tokens included).
     std::string database;
-    for (const auto& entry : std::filesystem::directory_iterator(f.dir.path)) {
+    for (const auto& entry : std::filesystem::directory_iterator(f.dir.path())) {
         if (entry.path().filename().string().starts_with("flowwatch.db")) {
             database += read_file(entry.path());
         }

@@ -23,6 +23,7 @@
 #include "agent/simtenant/sim_tenant.h"
 #include "tests/support/flow_records.h"
 #include "tests/support/process.h"
+#include "tests/support/scratch_folder.h"
 
 namespace flowwatch::e2e {
 
@@ -42,22 +43,8 @@ inline Timestamp system_now() {
         std::chrono::system_clock::now());
 }
 
-/// A temporary folder for one test's config, secret and database.
-struct Workdir {
-    Workdir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "flowwatch-once-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~Workdir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    Workdir(const Workdir&) = delete;
-    Workdir& operator=(const Workdir&) = delete;
-    std::filesystem::path path;
-};
+/// A temporary folder for one test's config, secrets, database and alert files.
+using Workdir = flowwatch::test::ScratchFolder;
 
 inline void write_file(const std::filesystem::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
@@ -166,8 +153,8 @@ class OnceFixture {
         if (setup_.certificate) {
             auto identity = simtenant::make_self_signed_certificate("flowwatch-e2e-app");
             REQUIRE(identity);
-            write_file(dir.path / "app.crt", identity->certificate_pem);
-            write_file(dir.path / "app.key", identity->private_key_pem);
+            write_file(dir.path() / "app.crt", identity->certificate_pem);
+            write_file(dir.path() / "app.key", identity->private_key_pem);
             options.certificate_pem = identity->certificate_pem;
         }
         offset_ms_->store(setup_.tenant_clock_offset.count());
@@ -187,25 +174,25 @@ class OnceFixture {
     /// Moves the tenant's clock (not the machine's) forward, as if the agent had been off.
     void advance_tenant_clock(std::chrono::milliseconds by) { *offset_ms_ += by.count(); }
 
-    std::filesystem::path config_path() const { return dir.path / "config.json"; }
+    std::filesystem::path config_path() const { return dir.path() / "config.json"; }
 
     void write_config() {
-        write_file(dir.path / "secret", setup_.secret + "\n");
+        write_file(dir.path() / "secret", setup_.secret + "\n");
         nlohmann::json tenant = {{"tenant_id", setup_.tenant_id},
                                  {"client_id", setup_.client_id},
                                  {"login_endpoint", sim->base_url()},
                                  {"api_endpoint", sim->base_url()}};
         if (setup_.certificate) {
-            tenant["certificate"] = {{"key_file", (dir.path / "app.key").string()},
-                                     {"cert_file", (dir.path / "app.crt").string()}};
+            tenant["certificate"] = {{"key_file", (dir.path() / "app.key").string()},
+                                     {"cert_file", (dir.path() / "app.crt").string()}};
         } else {
-            tenant["client_secret_file"] = (dir.path / "secret").string();
+            tenant["client_secret_file"] = (dir.path() / "secret").string();
         }
         if (setup_.https) {
-            write_file(dir.path / "ca.pem", sim->ca_certificate_pem());
-            tenant["ca_file"] = (dir.path / "ca.pem").string();
+            write_file(dir.path() / "ca.pem", sim->ca_certificate_pem());
+            tenant["ca_file"] = (dir.path() / "ca.pem").string();
         }
-        const nlohmann::json config = {{"database", (dir.path / "flowwatch.db").string()},
+        const nlohmann::json config = {{"database", (dir.path() / "flowwatch.db").string()},
                                        {"detection", {{"blocked_connectors", {"HTTP"}}}},
                                        {"tenants", {tenant}},
                                        {"http",

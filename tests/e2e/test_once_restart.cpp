@@ -25,7 +25,7 @@ namespace {
 class OnceChild {
   public:
     OnceChild(const OnceFixture& f)
-        : out_(f.dir.path / "child.out"), err_(f.dir.path / "child.err") {
+        : out_(f.dir.path() / "child.out"), err_(f.dir.path() / "child.err") {
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_.c_str(),

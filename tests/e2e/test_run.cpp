@@ -117,7 +117,7 @@ TEST_CASE("the agent's /metrics pass promtool check metrics") {
     CaughtUp up;
     const auto metrics = up.fixture.get("/metrics");
     REQUIRE(metrics.status == 200);
-    const auto file = up.fixture.dir.path / "metrics.txt";
+    const auto file = up.fixture.dir.path() / "metrics.txt";
     write_file(file, metrics.body);
 
     auto checked = test::run_process(
@@ -158,7 +158,7 @@ TEST_CASE("no secret reaches the logs, the status endpoint, the alerts or the da
 TEST_CASE("a wrong client secret is explained in the log without showing it") {
     RunFixture f;
     const std::string wrong = "wrong~Secret.Value_0a1b2c3d4e5f";
-    write_file(f.dir.path / "secret", wrong + "\n");
+    write_file(f.dir.path() / "secret", wrong + "\n");
     auto agent = f.start();
     REQUIRE(agent->wait_for_err(std::regex("AADSTS7000215")));
     REQUIRE(eventually([&] { return f.get("/readyz").status == 503; }));
@@ -218,7 +218,7 @@ TEST_CASE("flowwatch status asks the running agent and prints a summary or the J
     // The agent listens on an ephemeral port; the status command reads it from its own config.
     auto config = nlohmann::json::parse(read_file(f.config_file()));
     config["status"]["listen"] = "127.0.0.1:" + std::to_string(f.port);
-    const auto status_config = f.dir.path / "status.json";
+    const auto status_config = f.dir.path() / "status.json";
     write_file(status_config, config.dump());
 
     auto text = test::run_process({FLOWWATCH_BINARY, "status", "--config", status_config.string()},

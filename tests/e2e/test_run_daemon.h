@@ -35,6 +35,7 @@
 #include "agent/simtenant/sim_tenant.h"
 #include "agent/status/status_client.h"
 #include "tests/support/flow_records.h"
+#include "tests/support/scratch_folder.h"
 
 namespace flowwatch::run_testing {
 
@@ -59,21 +60,7 @@ inline bool eventually(const std::function<bool()>& condition,
 }
 
 /// A temporary folder for one test's config, secrets, database and alert files.
-struct Workdir {
-    Workdir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "flowwatch-run-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~Workdir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    Workdir(const Workdir&) = delete;
-    Workdir& operator=(const Workdir&) = delete;
-    std::filesystem::path path;
-};
+using Workdir = flowwatch::test::ScratchFolder;
 
 inline void write_file(const std::filesystem::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
@@ -299,9 +286,9 @@ class RunFixture {
         write_config();
     }
 
-    std::filesystem::path alerts_file() const { return dir.path / "alerts.jsonl"; }
-    std::filesystem::path config_file() const { return dir.path / "config.json"; }
-    std::filesystem::path database() const { return dir.path / "flowwatch.db"; }
+    std::filesystem::path alerts_file() const { return dir.path() / "alerts.jsonl"; }
+    std::filesystem::path config_file() const { return dir.path() / "config.json"; }
+    std::filesystem::path database() const { return dir.path() / "flowwatch.db"; }
 
     void add(const Corpus& corpus) {
         for (const auto& blob : corpus.blobs) {
@@ -364,11 +351,11 @@ class RunFixture {
 
   private:
     void write_config() {
-        write_file(dir.path / "secret", std::string(kSecret) + "\n");
-        write_file(dir.path / "status_token", std::string(kStatusToken) + "\n");
+        write_file(dir.path() / "secret", std::string(kSecret) + "\n");
+        write_file(dir.path() / "status_token", std::string(kStatusToken) + "\n");
         const nlohmann::json tenant = {{"tenant_id", std::string(test::kTenant)},
                                        {"client_id", kClientId},
-                                       {"client_secret_file", (dir.path / "secret").string()},
+                                       {"client_secret_file", (dir.path() / "secret").string()},
                                        {"login_endpoint", sim->base_url()},
                                        {"api_endpoint", sim->base_url()}};
         nlohmann::json outputs = nlohmann::json::array();
@@ -378,7 +365,7 @@ class RunFixture {
         }
         nlohmann::json status = {{"listen", "127.0.0.1:0"}};
         if (setup_.status_token) {
-            status["token_file"] = (dir.path / "status_token").string();
+            status["token_file"] = (dir.path() / "status_token").string();
         }
         const nlohmann::json config = {
             {"database", database().string()},

@@ -125,7 +125,7 @@ TEST_CASE("after logrotate moves the alert file, SIGHUP has the agent write a fr
     auto agent = f.start();
     REQUIRE(eventually([&] { return json_lines(f.alerts_file()).size() == 3; }));
 
-    const auto rotated = f.dir.path / "alerts.jsonl.1";
+    const auto rotated = f.dir.path() / "alerts.jsonl.1";
     std::filesystem::rename(f.alerts_file(), rotated);
     agent->signal(SIGHUP);
     REQUIRE(agent->wait_for_err(std::regex("daemon: reopening the outputs")));
