@@ -104,6 +104,7 @@ cmd_test() {
   log "building and testing under AddressSanitizer and UBSan in build-asan/"
   configure_and_build "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DFLOWWATCH_SANITIZE=ON
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" \
     ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs"
 
   log "building the fuzz targets with clang in build-fuzz/ and running each for a bounded time"

@@ -69,6 +69,9 @@ class Daemon {
     StopSource& stop_;
     const ServiceHooks& hooks_;
     const DaemonOptions& options_;
+    // First, so they outlive the tenants' timers and the work queued on them.
+    asio::io_context io_;       ///< Timers and liveness, on the calling thread.
+    asio::io_context poll_io_;  ///< Cycles, one at a time, on the poll thread.
     Timestamp started_at_{};
 
     std::unique_ptr<storage::SqliteStore> store_;           ///< Poll thread only.
@@ -80,8 +83,6 @@ class Daemon {
     std::deque<StoredAlert> recent_alerts_;  ///< Newest first; poll thread only.
     std::int64_t newest_sequence_ = 0;
 
-    asio::io_context io_;       ///< Timers and liveness, on the calling thread.
-    asio::io_context poll_io_;  ///< Cycles, one at a time, on the poll thread.
     asio::steady_timer alive_timer_{io_};
     std::mutex summary_mutex_;
     std::string summary_;
