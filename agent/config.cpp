@@ -371,6 +371,9 @@ Result<Config> parse_config(std::string_view text, std::string_view origin) {
         return fail(fmt::format("{}:{}:{}: not valid JSON (comments are allowed): {}", origin, line,
                                 column, e.what()),
                     "config");
+    } catch (const json::exception& e) {
+        // A number too large for any type ("1e999") is out of range, not a parse error.
+        return fail(fmt::format("{}: not usable JSON: {}", origin, e.what()), "config");
     }
 
     Config config;

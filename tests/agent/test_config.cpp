@@ -175,3 +175,13 @@ TEST_CASE("load_config names a missing file") {
 }
 
 }  // namespace flowwatch::agent
+
+namespace flowwatch::agent {
+
+TEST_CASE("a number too large for any type is an error that names the file, not a crash") {
+    const std::string message = error_of(R"({"poll_interval_seconds": 220e2222222})");
+    CHECK(message.find("flowwatch.json") != std::string::npos);
+    CHECK(message.find("220e2222222") != std::string::npos);
+}
+
+}  // namespace flowwatch::agent
