@@ -46,17 +46,8 @@ inline Timestamp system_now() {
 /// A temporary folder for one test's config, secrets, database and alert files.
 using Workdir = flowwatch::test::ScratchFolder;
 
-inline void write_file(const std::filesystem::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-}
-
-inline std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using flowwatch::test::read_file;
+using flowwatch::test::write_file;
 
 /// Blobs of Power Automate records, each of which raises exactly one unauthorized_connector alert.
 struct Corpus {

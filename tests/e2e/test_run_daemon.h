@@ -62,17 +62,8 @@ inline bool eventually(const std::function<bool()>& condition,
 /// A temporary folder for one test's config, secrets, database and alert files.
 using Workdir = flowwatch::test::ScratchFolder;
 
-inline void write_file(const std::filesystem::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-}
-
-inline std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using flowwatch::test::read_file;
+using flowwatch::test::write_file;
 
 /// The JSON lines of an alert file (empty when it does not exist yet). A line still being
 /// written (no newline yet) is left for the next look.
