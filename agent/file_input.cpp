@@ -78,14 +78,37 @@ std::string open_error(const std::filesystem::path& path) {
     return fmt::format("cannot read {}: {}", path.string(), std::strerror(errno));
 }
 
-Result<ReadCounts> read_json_document(const std::filesystem::path& path, RecordReader& reader,
+/// Reads a whole JSON document whose first `head` bytes are already read from `in`, so the file
+/// is opened and read once.
+Result<ReadCounts> read_json_document(std::ifstream& in, std::string_view head,
+                                      const std::filesystem::path& path, RecordReader& reader,
                                       UnitBuffer& units, const DiagnosticSink& on_diagnostic) {
-    simdjson::padded_string json;
-    if (auto error = simdjson::padded_string::load(path.string()).get(json); error) {
-        return fail(
-            fmt::format("cannot read {}: {}", path.string(), simdjson::error_message(error)));
+    std::error_code error;
+    const std::uintmax_t expected = std::filesystem::file_size(path, error);
+    if (error) {
+        return fail(fmt::format("cannot read {}: {}", path.string(), error.message()));
     }
-    auto counts = reader.read_json(json, path.string(), units.sink(), on_diagnostic);
+    const std::size_t size = std::max<std::size_t>(expected, head.size());
+    simdjson::padded_string json(size);
+    if (json.data() == nullptr) {
+        return fail(
+            fmt::format("cannot read {}: {} bytes do not fit in memory", path.string(), size));
+    }
+    std::memcpy(json.data(), head.data(), head.size());
+    std::size_t read = head.size();
+    if (read < size) {
+        in.read(json.data() + read, static_cast<std::streamsize>(size - read));
+        read += static_cast<std::size_t>(in.gcount());
+    }
+    if (in.bad()) {
+        return fail(open_error(path));
+    }
+    // A file that shrank while being read ends where the reading ended; one that grew is read as
+    // it was when its size was taken.
+    std::memset(json.data() + read, 0, size - read);
+    auto counts = reader.read_json(
+        simdjson::padded_string_view(json.data(), read, json.size() + simdjson::SIMDJSON_PADDING),
+        path.string(), units.sink(), on_diagnostic);
     units.flush();
     return counts;
 }
@@ -259,21 +282,25 @@ Result<ReadCounts> read_input_file(const std::filesystem::path& path, RecordRead
     if (!in) {
         return fail(open_error(path));
     }
-    std::string head(kHeadBytes, '\0');
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<std::size_t>(in.gcount()));
+    std::string head;
+    head.resize_and_overwrite(kHeadBytes, [&in](char* data, std::size_t size) {
+        in.read(data, static_cast<std::streamsize>(size));
+        return static_cast<std::size_t>(in.gcount());
+    });
     auto format = detect_input_format(head);
     if (!format) {
         return fail(fmt::format("{}: {}", origin, format.error().message));
     }
     in.clear();
-    in.seekg(0);
 
     UnitBuffer units(unit_records, on_unit);
+    if (*format == InputFormat::json_document) {
+        return read_json_document(in, head, path, reader, units, on_diagnostic);
+    }
+    in.seekg(0);
     switch (*format) {
         case InputFormat::json_document:
-            in.close();
-            return read_json_document(path, reader, units, on_diagnostic);
+            break;
         case InputFormat::ndjson:
             return read_ndjson(in, origin, reader, units, on_diagnostic);
         case InputFormat::purview_csv:

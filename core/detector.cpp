@@ -590,10 +590,10 @@ void Detector::learn(const Context& ctx) {
     bool shapes_flow =
         r.operation == FlowOperation::create_flow || r.operation == FlowOperation::edit_flow;
     if (shapes_flow) {
-        user.is_maker = true;
-        if (store_.add_member(Membership::environment_maker, r.tenant, "", r.user, "")) {
+        if (!user.is_maker) {
             ++tenant.makers;
         }
+        user.is_maker = true;
     }
 
     if (ctx.kind) {
@@ -611,16 +611,13 @@ void Detector::learn(const Context& ctx) {
             ++tenant.activity.active_buckets;
         }
     }
-    store_.put_tenant(r.tenant, tenant);
-    store_.put_user(r.tenant, r.user, user);
 
     if (!ctx.environment.empty()) {
         auto env = store_.environment(r.tenant, ctx.environment)
                        .value_or(EnvironmentBaseline{.first_seen = r.time, .last_seen = r.time});
         env.first_seen = std::min(env.first_seen, r.time);
         env.last_seen = std::max(env.last_seen, r.time);
-        if (shapes_flow && store_.add_member(Membership::environment_maker, r.tenant,
-                                             ctx.environment, r.user, "")) {
+        if (shapes_flow && add_to_set(user.environments, ctx.environment)) {
             ++env.makers;
         }
         if (!ctx.flow && !r.flow_id.empty()) {
@@ -628,54 +625,63 @@ void Detector::learn(const Context& ctx) {
         }
         store_.put_environment(r.tenant, ctx.environment, env);
     }
-    if (ctx.changes_connectors) {
-        learn_connectors(ctx);
+    store_.put_tenant(r.tenant, tenant);
+    store_.put_user(r.tenant, r.user, user);
+
+    std::vector<std::string> history;
+    if (ctx.flow) {
+        history = ctx.flow->connector_history;
     }
-    learn_flow(ctx);
+    if (ctx.changes_connectors) {
+        learn_connectors(ctx, history);
+    }
+    learn_flow(ctx, std::move(history));
 }
 
-void Detector::learn_connectors(const Context& ctx) {
+void Detector::learn_connectors(const Context& ctx, std::vector<std::string>& history) {
     const FlowRecord& r = ctx.record;
     for (const auto& c : r.connectors) {
         bool added = contains(ctx.added, c);
-        auto uc = store_.user_connector(r.tenant, r.user, c.key)
-                      .value_or(UserConnectorBaseline{
-                          .display = c.display, .first_seen = r.time, .last_seen = r.time});
+        auto known = store_.user_connector(r.tenant, r.user, c.key);
+        auto uc = known.value_or(
+            UserConnectorBaseline{.display = c.display, .first_seen = r.time, .last_seen = r.time});
         uc.first_seen = std::min(uc.first_seen, r.time);
         uc.last_seen = std::max(uc.last_seen, r.time);
         ++uc.events;
         if (added || uc.flows == 0) {
             ++uc.flows;
         }
+        // Whether the user, and the flow, are new to the connector decides the distinct counts
+        // of each scope: the environment's, then the tenant's (scope ""). A record without an
+        // environment counts only towards the tenant.
+        bool new_maker_in_environment =
+            !ctx.environment.empty() && add_to_set(uc.environments, ctx.environment);
+        bool new_maker_in_tenant = !known.has_value();
+        bool new_in_flow = r.flow_id.empty() || add_to_set(history, c.key);
         store_.put_user_connector(r.tenant, r.user, c.key, uc);
 
-        bool new_in_flow = r.flow_id.empty() || store_.add_member(Membership::flow_connector,
-                                                                  r.tenant, r.flow_id, c.key, "");
-        // The environment's spread, then the tenant's (scope ""); a record without an
-        // environment counts only towards the tenant.
-        std::vector<std::string_view> scopes{""};
-        if (!ctx.environment.empty()) {
-            scopes.insert(scopes.begin(), ctx.environment);
-        }
-        for (std::string_view scope : scopes) {
+        auto learn_scope = [&](std::string_view scope, bool new_maker) {
             auto sc = store_.scope_connector(r.tenant, scope, c.key)
                           .value_or(ScopeConnectorBaseline{
                               .display = c.display, .first_seen = r.time, .last_seen = r.time});
             sc.first_seen = std::min(sc.first_seen, r.time);
             sc.last_seen = std::max(sc.last_seen, r.time);
-            if (store_.add_member(Membership::environment_connector_maker, r.tenant, scope, c.key,
-                                  r.user)) {
+            if (new_maker) {
                 ++sc.makers;
             }
             if (new_in_flow) {
                 ++sc.flows;
             }
             store_.put_scope_connector(r.tenant, scope, c.key, sc);
+        };
+        if (!ctx.environment.empty()) {
+            learn_scope(ctx.environment, new_maker_in_environment);
         }
+        learn_scope("", new_maker_in_tenant);
     }
 }
 
-void Detector::learn_flow(const Context& ctx) {
+void Detector::learn_flow(const Context& ctx, std::vector<std::string> history) {
     const FlowRecord& r = ctx.record;
     if (r.flow_id.empty()) {
         return;
@@ -695,6 +701,7 @@ void Detector::learn_flow(const Context& ctx) {
     if (ctx.changes_connectors) {
         flow.connectors = r.connectors;
     }
+    flow.connector_history = std::move(history);
     flow.last_actor = r.user;
     flow.last_event = std::max(flow.last_event, r.time);
     if (r.operation == FlowOperation::delete_flow) {

@@ -3,6 +3,7 @@
 /// before it, then folds the record into them.
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/alert.h"
@@ -29,8 +30,10 @@ class Detector {
     void check_new_maker(const Context& ctx, std::vector<Alert>& out);
     void check_burst(const Context& ctx, std::vector<Alert>& out);
     void learn(const Context& ctx);
-    void learn_connectors(const Context& ctx);
-    void learn_flow(const Context& ctx);
+    /// Folds the record's connectors into the baselines; `history` is the flow's connector
+    /// history, extended with the connectors new to the flow.
+    void learn_connectors(const Context& ctx, std::vector<std::string>& history);
+    void learn_flow(const Context& ctx, std::vector<std::string> history);
 
     /// How rare a connector is among the makers of the record's environment and tenant, and
     /// what it weighs once that rarity is known.

@@ -325,22 +325,27 @@ simdjson::error_code read_field(Field field, od::value& value, RawRecord& raw) {
     return simdjson::SUCCESS;
 }
 
+/// Why a record's fields could not be read; `broken_json` when simdjson itself failed, so the
+/// document around the record can no longer be trusted.
+struct FieldsError {
+    std::string message;
+    bool broken_json = false;
+};
+using CollectedFields = std::expected<std::optional<RawRecord>, FieldsError>;
+
+CollectedFields json_failure(simdjson::error_code error) {
+    return std::unexpected(
+        FieldsError{std::string("not valid JSON: ") + simdjson::error_message(error), true});
+}
+
+CollectedFields record_failure(std::string message) {
+    return std::unexpected(FieldsError{std::move(message)});
+}
+
 /// Reads the fields of one record object in a single pass. Gives nullopt for a record of another
 /// kind as soon as its RecordType says so; the rest of it is never looked at.
-std::expected<std::optional<RawRecord>, std::string> collect_fields(
-    od::parser& parser, simdjson::padded_string_view json) {
-    const auto failed = [](simdjson::error_code error) {
-        return std::unexpected(std::string("not valid JSON: ") + simdjson::error_message(error));
-    };
-    od::document doc;
-    if (auto error = parser.iterate(json).get(doc)) {
-        return failed(error);
-    }
-    od::object object;
-    if (auto error = doc.get_object().get(object)) {
-        return failed(error);
-    }
-
+CollectedFields collect_object_fields(od::object& object) {
+    const auto failed = json_failure;
     RawRecord raw;
     for (auto member : object) {
         od::field field;
@@ -355,7 +360,7 @@ std::expected<std::optional<RawRecord>, std::string> collect_fields(
             return failed(error);
         }
         if (raw.record_type_wrong) {
-            return std::unexpected(std::string("RecordType is not a number or a string"));
+            return record_failure("RecordType is not a number or a string");
         }
         if (raw.record_type && *raw.record_type != kFlowRecordType) {
             return std::nullopt;
@@ -364,12 +369,26 @@ std::expected<std::optional<RawRecord>, std::string> collect_fields(
 
     // RecordType decides when present; Workload only stands in for a missing RecordType.
     if (!raw.record_type && raw.workload.value.empty()) {
-        return std::unexpected(std::string("not an audit record: no RecordType or Workload"));
+        return record_failure("not an audit record: no RecordType or Workload");
     }
     if (!raw.record_type && !iequals(raw.workload.value, kFlowWorkload)) {
         return std::nullopt;
     }
     return raw;
+}
+
+/// collect_object_fields over a record given alone.
+CollectedFields collect_fields(od::parser& parser, simdjson::padded_string_view json) {
+    const auto failed = json_failure;
+    od::document doc;
+    if (auto error = parser.iterate(json).get(doc)) {
+        return failed(error);
+    }
+    od::object object;
+    if (auto error = doc.get_object().get(object)) {
+        return failed(error);
+    }
+    return collect_object_fields(object);
 }
 
 /// A required string field, or why it is unusable.
@@ -483,6 +502,25 @@ struct ReadContext {
     }
 };
 
+/// Hands on the record whose fields were read, or rejects it; `begin` places it in the input.
+void take_record(ReadContext& ctx, const CollectedFields& raw, std::size_t begin,
+                 std::size_t index) {
+    if (!raw) {
+        ctx.reject(index, begin, raw.error().message);
+        return;
+    }
+    if (!*raw) {
+        return;
+    }
+    auto record = build_record(**raw);
+    if (!record) {
+        ctx.reject(index, begin, record.error());
+        return;
+    }
+    ++ctx.counts.flow_records;
+    ctx.on_record(std::move(*record));
+}
+
 /// Reads the record object at [begin, end) of the input.
 void read_record(ReadContext& ctx, std::size_t begin, std::size_t end, std::size_t index) {
     ++ctx.counts.records;
@@ -494,22 +532,7 @@ void read_record(ReadContext& ctx, std::size_t begin, std::size_t end, std::size
     // The record's bytes are followed by the rest of the input, so the padding is there.
     const simdjson::padded_string_view view(ctx.json.data() + begin, end - begin,
                                             ctx.json.capacity() - begin);
-    const auto raw = collect_fields(ctx.parser, view);
-    if (!raw) {
-        ctx.reject(index, begin, raw.error());
-        return;
-    }
-    if (!*raw) {
-        return;
-    }
-
-    auto record = build_record(**raw);
-    if (!record) {
-        ctx.reject(index, begin, record.error());
-        return;
-    }
-    ++ctx.counts.flow_records;
-    ctx.on_record(std::move(*record));
+    take_record(ctx, collect_fields(ctx.parser, view), begin, index);
 }
 
 /// Reads the value at `pos` as one record; anything after it is reported, not read.
@@ -528,14 +551,66 @@ void read_single(ReadContext& ctx, std::size_t pos, std::size_t index) {
     }
 }
 
-/// Reads the records of the array opening at `pos`. A truncated array keeps what came before.
-// TODO: each record's bytes are scanned twice, for its extent here and then by simdjson's stage 1;
-// iterating the array with simdjson alone would save a pass, but needs another way to resume
-// after a bad record.
-void read_array(ReadContext& ctx, std::size_t pos) {
-    const std::string_view text = ctx.text();
+/// Where the element-by-element reading of an array picks up from the in-place one.
+struct ArrayResume {
+    std::size_t pos = 0;    ///< An element's first byte, or just after the opening bracket.
+    std::size_t index = 0;  ///< That element's index.
+    std::size_t skip = 0;   ///< Elements from `pos` already read, to pass over.
+};
+
+/// The fast path: the whole array goes through simdjson once and each record's fields are read
+/// in place. Returns false at the first thing it cannot be sure of (malformed JSON, an element
+/// that is not an object), with `resume` saying where the element-by-element path takes over;
+/// that path then finds the fault again and reports it.
+bool read_array_in_place(ReadContext& ctx, std::size_t array_pos, ArrayResume& resume) {
+    const char* base = ctx.json.data();
+    const simdjson::padded_string_view view(base + array_pos, ctx.json.size() - array_pos,
+                                            ctx.json.capacity() - array_pos);
+    resume = ArrayResume{array_pos + 1, 0, 0};
+    od::document doc;
+    od::array array;
+    if (ctx.parser.iterate(view).get(doc) != simdjson::SUCCESS ||
+        doc.get_array().get(array) != simdjson::SUCCESS) {
+        return false;
+    }
     std::size_t index = 0;
-    ++pos;
+    for (auto element : array) {
+        od::value value;
+        const char* at = nullptr;
+        od::json_type type{};
+        if (element.get(value) != simdjson::SUCCESS ||
+            value.current_location().get(at) != simdjson::SUCCESS ||
+            value.type().get(type) != simdjson::SUCCESS || type != od::json_type::object) {
+            return false;
+        }
+        const auto begin = static_cast<std::size_t>(at - base);
+        resume = ArrayResume{begin, index, 0};
+        od::object object;
+        if (value.get_object().get(object) != simdjson::SUCCESS) {
+            return false;
+        }
+        const CollectedFields raw = collect_object_fields(object);
+        if (!raw && raw.error().broken_json) {
+            return false;
+        }
+        resume.skip = 1;
+        ++ctx.counts.records;
+        take_record(ctx, raw, begin, index++);
+    }
+    // Past the closing bracket, a location in bounds is content that should not be there.
+    if (const char* at = nullptr; doc.current_location().get(at) == simdjson::SUCCESS) {
+        ctx.diagnose(index, static_cast<std::size_t>(at - base),
+                     "unexpected content after the array, ignored");
+    }
+    return true;
+}
+
+/// The slow path, which cuts each element out by scanning its bytes, so a bad record is skipped
+/// and the next one is still read. A truncated array keeps what came before.
+void read_array_elements(ReadContext& ctx, ArrayResume from) {
+    const std::string_view text = ctx.text();
+    std::size_t pos = from.pos;
+    std::size_t index = from.index;
     while (true) {
         pos = skip_json_space(text, pos);
         if (pos >= text.size()) {
@@ -553,7 +628,12 @@ void read_array(ReadContext& ctx, std::size_t pos) {
             ctx.reject(index, pos, "record is truncated");
             return;
         }
-        read_record(ctx, pos, extent.end, index++);
+        if (from.skip > 0) {
+            --from.skip;
+            ++index;
+        } else {
+            read_record(ctx, pos, extent.end, index++);
+        }
 
         // Between records: a comma or the end. Anything else is reported and read as a record.
         pos = skip_json_space(text, extent.end);
@@ -567,6 +647,15 @@ void read_array(ReadContext& ctx, std::size_t pos) {
     pos = skip_json_space(text, pos);
     if (pos < text.size()) {
         ctx.diagnose(index, pos, "unexpected content after the array, ignored");
+    }
+}
+
+/// Reads the records of the array opening at `pos`: in place while the JSON is sound, element
+/// by element from the first fault on.
+void read_array(ReadContext& ctx, std::size_t pos) {
+    ArrayResume resume;
+    if (!read_array_in_place(ctx, pos, resume)) {
+        read_array_elements(ctx, resume);
     }
 }
 

@@ -3,6 +3,7 @@
 /// bookkeeping that makes evaluation exactly-once. `storage/` implements it on SQLite; the
 /// in-memory `MemoryStore` implements it for tests. Both pass the same contract tests.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -44,6 +45,8 @@ struct UserBaseline {
     std::int64_t events = 0;
     std::int64_t flows_created = 0;
     bool is_maker = false;  ///< Has created or edited a flow.
+    /// Environments in which the user has created or edited a flow.
+    std::vector<std::string> environments;
     ActivityTotals activity;
     /// Event time of the last burst alert per ActivityKind (0 = never), so a burst alerts once.
     std::array<std::int64_t, kActivityKinds> last_burst_ms{};
@@ -55,6 +58,8 @@ struct UserConnectorBaseline {
     Timestamp last_seen{};
     std::int64_t flows = 0;   ///< Flows into which this user brought the connector.
     std::int64_t events = 0;  ///< Creations and edits of flows that use it.
+    /// Environments of the flows into which this user brought the connector.
+    std::vector<std::string> environments;
 };
 
 /// A connector's spread in one scope: an environment, or the whole tenant (scope "").
@@ -79,6 +84,8 @@ struct FlowState {
     bool creator_certain = false;  ///< False when the creation predates the data.
     Timestamp created{};
     std::vector<Connector> connectors;  ///< As of the last create or edit.
+    /// Keys of every connector the flow has used, in the order they first appeared.
+    std::vector<std::string> connector_history;
     std::string last_actor;
     Timestamp last_event{};
     bool deleted = false;
@@ -96,12 +103,14 @@ struct ActivityBucket {
     std::array<std::int64_t, kActivityKinds> counts{};
 };
 
-/// Sets whose only question is "seen before?"; they make distinct counts exact.
-enum class Membership {
-    environment_maker,            ///< (environment, user)
-    environment_connector_maker,  ///< (environment, connector key, user)
-    flow_connector,               ///< (flow id, connector key)
-};
+/// Adds `value` to a small set kept as a list; true when it was not there before.
+inline bool add_to_set(std::vector<std::string>& set, std::string_view value) {
+    if (std::ranges::find(set, value) != set.end()) {
+        return false;
+    }
+    set.emplace_back(value);
+    return true;
+}
 
 class BaselineStore {
   public:
@@ -150,10 +159,6 @@ class BaselineStore {
                                     std::int64_t bucket_start_ms) = 0;
     virtual void put_activity(std::string_view tenant, std::string_view user,
                               std::int64_t bucket_start_ms, const ActivityBucket& row) = 0;
-
-    /// Adds (a, b, c) to the set; true when it was not there before. Unused parts are "".
-    virtual bool add_member(Membership set, std::string_view tenant, std::string_view a,
-                            std::string_view b, std::string_view c) = 0;
 };
 
 /// An alert as kept by the store: the alert and whether it met the emit threshold.

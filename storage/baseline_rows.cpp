@@ -43,6 +43,15 @@ std::string connectors_to_text(const std::vector<Connector>& connectors) {
     return list.dump();
 }
 
+/// A small set of names as a JSON array of strings.
+std::string names_to_text(const std::vector<std::string>& names) {
+    return nlohmann::json(names).dump();
+}
+
+std::vector<std::string> names_from_text(const std::string& text) {
+    return nlohmann::json::parse(text).get<std::vector<std::string>>();
+}
+
 std::vector<Connector> connectors_from_text(const std::string& text) {
     std::vector<Connector> connectors;
     for (const auto& pair : nlohmann::json::parse(text)) {
@@ -85,6 +94,7 @@ UserBaseline RowTraits<UserBaseline>::read(const ReusableStatement& statement) {
     row.activity.events = read_counters(statement, 5);
     row.activity.active_buckets = statement.integer(9);
     row.last_burst_ms = read_counters(statement, 10);
+    row.environments = names_from_text(statement.text(14));
     return row;
 }
 
@@ -98,6 +108,7 @@ void RowTraits<UserBaseline>::bind(ReusableStatement& statement, int first,
     bind_counters(statement, first + 5, row.activity.events);
     statement.bind(first + 9, row.activity.active_buckets);
     bind_counters(statement, first + 10, row.last_burst_ms);
+    statement.bind(first + 14, names_to_text(row.environments));
 }
 
 UserConnectorBaseline RowTraits<UserConnectorBaseline>::read(const ReusableStatement& statement) {
@@ -107,6 +118,7 @@ UserConnectorBaseline RowTraits<UserConnectorBaseline>::read(const ReusableState
     row.last_seen = time_at(statement, 2);
     row.flows = statement.integer(3);
     row.events = statement.integer(4);
+    row.environments = names_from_text(statement.text(5));
     return row;
 }
 
@@ -117,6 +129,7 @@ void RowTraits<UserConnectorBaseline>::bind(ReusableStatement& statement, int fi
     statement.bind(first + 2, to_millis(row.last_seen));
     statement.bind(first + 3, row.flows);
     statement.bind(first + 4, row.events);
+    statement.bind(first + 5, names_to_text(row.environments));
 }
 
 ScopeConnectorBaseline RowTraits<ScopeConnectorBaseline>::read(const ReusableStatement& statement) {
@@ -165,6 +178,7 @@ FlowState RowTraits<FlowState>::read(const ReusableStatement& statement) {
     row.last_actor = statement.text(5);
     row.last_event = time_at(statement, 6);
     row.deleted = statement.integer(7) != 0;
+    row.connector_history = names_from_text(statement.text(8));
     return row;
 }
 
@@ -177,6 +191,7 @@ void RowTraits<FlowState>::bind(ReusableStatement& statement, int first, const F
     statement.bind(first + 5, row.last_actor);
     statement.bind(first + 6, to_millis(row.last_event));
     statement.bind_flag(first + 7, row.deleted);
+    statement.bind(first + 8, names_to_text(row.connector_history));
 }
 
 ActivityBucket RowTraits<ActivityBucket>::read(const ReusableStatement& statement) {

@@ -42,7 +42,8 @@ struct RowTraits<UserBaseline> {
                                          "creation_burst_ms",
                                          "edit_burst_ms",
                                          "deletion_burst_ms",
-                                         "permission_burst_ms"};
+                                         "permission_burst_ms",
+                                         "environments"};
     static constexpr bool kLastKeyIsInteger = false;
     static UserBaseline read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const UserBaseline& row);
@@ -52,8 +53,8 @@ template <>
 struct RowTraits<UserConnectorBaseline> {
     static constexpr const char* kTable = "user_connector";
     static constexpr std::array kKeys{"tenant", "user", "connector"};
-    static constexpr std::array kColumns{"display", "first_seen_ms", "last_seen_ms", "flows",
-                                         "events"};
+    static constexpr std::array kColumns{"display", "first_seen_ms", "last_seen_ms",
+                                         "flows",   "events",        "environments"};
     static constexpr bool kLastKeyIsInteger = false;
     static UserConnectorBaseline read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const UserConnectorBaseline& row);
@@ -86,7 +87,7 @@ struct RowTraits<FlowState> {
     static constexpr std::array kKeys{"tenant", "flow_id"};
     static constexpr std::array kColumns{"environment",   "creator",    "creator_certain",
                                          "created_ms",    "connectors", "last_actor",
-                                         "last_event_ms", "deleted"};
+                                         "last_event_ms", "deleted",    "connector_history"};
     static constexpr bool kLastKeyIsInteger = false;
     static FlowState read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const FlowState& row);

@@ -120,7 +120,35 @@ CREATE TABLE output_delivery (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kMigration1}};
+// Version 2: the three "seen before?" sets move into the rows they belong to, so learning a
+// record writes the rows it changes and nothing else. Each list is a JSON array of strings.
+constexpr const char* kMigration2 = R"sql(
+ALTER TABLE user_baseline ADD COLUMN environments TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE user_connector ADD COLUMN environments TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE flow ADD COLUMN connector_history TEXT NOT NULL DEFAULT '[]';
+UPDATE user_baseline SET environments = (
+    SELECT json_group_array(environment) FROM (
+        SELECT environment FROM environment_maker m
+        WHERE m.tenant = user_baseline.tenant AND m.user = user_baseline.user
+          AND m.environment <> ''
+        ORDER BY environment));
+UPDATE user_connector SET environments = (
+    SELECT json_group_array(environment) FROM (
+        SELECT environment FROM environment_connector_maker m
+        WHERE m.tenant = user_connector.tenant AND m.user = user_connector.user
+          AND m.connector = user_connector.connector AND m.environment <> ''
+        ORDER BY environment));
+UPDATE flow SET connector_history = (
+    SELECT json_group_array(connector) FROM (
+        SELECT connector FROM flow_connector m
+        WHERE m.tenant = flow.tenant AND m.flow_id = flow.flow_id
+        ORDER BY connector));
+DROP TABLE environment_maker;
+DROP TABLE environment_connector_maker;
+DROP TABLE flow_connector;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 constexpr const char* kCreateVersionTable =

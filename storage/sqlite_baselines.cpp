@@ -218,33 +218,4 @@ void SqliteStore::put_activity(std::string_view tenant, std::string_view user,
     });
 }
 
-bool SqliteStore::add_member(Membership set, std::string_view tenant, std::string_view a,
-                             std::string_view b, std::string_view c) {
-    bool added = false;
-    write_in_unit("add set member", [&] {
-        State& s = *state_;
-        const auto index = static_cast<std::size_t>(set);
-        const char tag = static_cast<char>('0' + index);
-        s.make_key(std::string_view(&tag, 1), tenant, a, b, c);
-        if (s.members.find(s.key, s.unit) != nullptr) {
-            return;
-        }
-
-        // Written through: the insert itself answers "was it there?", exactly.
-        // TODO: these text-keyed inserts (three per connector of a record) bound an
-        // all-Power-Automate replay to about 7,000 records/s; interned integer keys flushed with
-        // the unit would lift that.
-        StatementUse use(s.add_member.at(index));
-        use->bind(1, tenant);
-        use->bind(2, a);
-        use->bind(3, b);
-        if (set == Membership::environment_connector_maker) {
-            use->bind(4, c);
-        }
-        added = use->run() == 1;
-        s.members.put(s.key, true, s.unit, added);
-    });
-    return added;
-}
-
 }  // namespace flowwatch::storage

@@ -26,7 +26,6 @@ void for_each_cache(SqliteStore::State& s, Step&& step) {
     step(s.activity.cache);
     step(s.last_bucket);
     step(s.owners);
-    step(s.members);
 }
 
 }  // namespace

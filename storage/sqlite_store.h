@@ -84,8 +84,6 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
                             std::int64_t bucket_start_ms) override;
     void put_activity(std::string_view tenant, std::string_view user, std::int64_t bucket_start_ms,
                       const ActivityBucket& row) override;
-    bool add_member(Membership set, std::string_view tenant, std::string_view a, std::string_view b,
-                    std::string_view c) override;
 
     // Store
     void begin_unit() override;

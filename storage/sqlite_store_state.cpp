@@ -21,15 +21,6 @@ SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& s
       insert_owner(db,
                    "INSERT INTO flow_owner (tenant, flow_id, user, permission, granted_by,"
                    " granted_at_ms, by_admin) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-      add_member{ReusableStatement(db,
-                                   "INSERT INTO environment_maker (tenant, environment, user)"
-                                   " VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
-                 ReusableStatement(db,
-                                   "INSERT INTO environment_connector_maker (tenant, environment,"
-                                   " connector, user) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"),
-                 ReusableStatement(db,
-                                   "INSERT INTO flow_connector (tenant, flow_id, connector)"
-                                   " VALUES (?, ?, ?) ON CONFLICT DO NOTHING")},
       begin(db, "BEGIN IMMEDIATE"),
       commit(db, "COMMIT"),
       rollback(db, "ROLLBACK"),

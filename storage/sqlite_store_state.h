@@ -129,10 +129,6 @@ struct SqliteStore::State {
     ReusableStatement delete_owners;
     ReusableStatement insert_owner;
 
-    /// Members known to be in their set; the dirty ones were added in the open unit.
-    RowCache<bool> members;
-    std::array<ReusableStatement, 3> add_member;  ///< Indexed by Membership.
-
     ReusableStatement begin;
     ReusableStatement commit;
     ReusableStatement rollback;

@@ -28,7 +28,7 @@ namespace {
 
 /// Power Automate records per transaction: large enough to amortise the commit, small enough
 /// that memory does not grow with the input.
-constexpr std::size_t kUnitRecords = 2048;
+constexpr std::size_t kUnitRecords = 16384;
 /// Diagnostics printed per input before they are only counted.
 constexpr std::size_t kDiagnosticsShown = 20;
 

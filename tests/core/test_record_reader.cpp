@@ -517,6 +517,81 @@ TEST_CASE("a record that is not valid JSON is skipped and its neighbours read") 
     CHECK(contains(out.diagnostic().message, "not valid JSON"));
 }
 
+TEST_CASE("a fault late in a blob costs only its record: the ones before are handed on once") {
+    // Records before the fault are read in place, the rest one by one; none is read twice and
+    // every diagnostic keeps the index and offset it would have had either way.
+    std::string text = "[";
+    std::vector<std::size_t> offsets;
+    std::vector<std::string> expected;
+    for (int i = 0; i < 50; ++i) {
+        text += i == 0 ? "" : ",\n ";
+        offsets.push_back(text.size());
+        const std::string id = "r" + std::to_string(i);
+        json record = flow_json(id);
+        if (i % 3 == 1) {
+            record["RecordType"] = 15;
+            record["Workload"] = "AzureActiveDirectory";
+        } else if (i == 11) {
+            record.erase("CreationTime");
+        }
+        std::string dumped = record.dump();
+        if (i == 41) {
+            dumped.replace(dumped.find("\"CreateFlow\""), 12, "CreateFlow");
+        }
+        if (i % 3 != 1 && i != 11 && i != 41) {
+            expected.push_back(id);
+        }
+        text += dumped;
+    }
+    text += "]";
+
+    const Outcome out = read_text(text);
+    std::vector<std::string> ids;
+    for (const auto& r : out.records) {
+        ids.push_back(r.id);
+    }
+    CHECK(ids == expected);
+    CHECK(out.counts.records == 50);
+    CHECK(out.counts.malformed == 2);
+    REQUIRE(out.diagnostics.size() == 2);
+    CHECK(out.diagnostics[0].index == 11);
+    CHECK(out.diagnostics[0].offset == offsets[11]);
+    CHECK(contains(out.diagnostics[0].message, "CreationTime"));
+    CHECK(out.diagnostics[1].index == 41);
+    CHECK(out.diagnostics[1].offset == offsets[41]);
+    CHECK(contains(out.diagnostics[1].message, "not valid JSON"));
+}
+
+TEST_CASE("a blob read whole and the same records read one by one agree") {
+    std::string blob = "[";
+    std::vector<std::string> lines;
+    for (int i = 0; i < 20; ++i) {
+        json record = flow_json("r" + std::to_string(i));
+        record["FlowConnectorNames"] = i % 2 == 0 ? "HTTP, Dropbox" : "Office 365 Outlook";
+        if (i % 4 == 3) {
+            record["RecordType"] = "8";
+        }
+        lines.push_back(record.dump());
+        blob += (i == 0 ? "" : ",") + lines.back();
+    }
+    blob += "]";
+    const Outcome whole = read_text(blob);
+    std::vector<FlowRecord> one_by_one;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        for (auto& r : read_line(lines[i], i).records) {
+            one_by_one.push_back(std::move(r));
+        }
+    }
+    REQUIRE(whole.records.size() == one_by_one.size());
+    CHECK(whole.records.size() == 15);
+    for (std::size_t i = 0; i < one_by_one.size(); ++i) {
+        CHECK(whole.records[i].id == one_by_one[i].id);
+        CHECK(whole.records[i].connectors.size() == one_by_one[i].connectors.size());
+        CHECK(whole.records[i].flow_id == one_by_one[i].flow_id);
+        CHECK(whole.records[i].time == one_by_one[i].time);
+    }
+}
+
 TEST_CASE("a record with a bracket of the wrong kind is skipped and its neighbours read") {
     std::string broken = flow_json("broken").dump();
     broken.back() = ']';

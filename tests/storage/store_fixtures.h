@@ -130,6 +130,7 @@ inline UserBaseline sample_user(std::int64_t n) {
     row.activity.events = {n, n + 1, n + 2, n + 3};
     row.activity.active_buckets = 9 + n;
     row.last_burst_ms = {0, 600'000 + n, 0, 1'200'000 + n};
+    row.environments = {"env-" + std::to_string(n), "Default-\"quoted\" \u00e9"};
     return row;
 }
 
@@ -143,6 +144,7 @@ inline FlowState sample_flow(std::int64_t n) {
     row.last_actor = "editor@contoso.example";
     row.last_event = at_ms(6000 + n);
     row.deleted = n % 3 == 0;
+    row.connector_history = {"http", "ftp", "office 365 outlook"};
     return row;
 }
 

@@ -28,14 +28,16 @@ inline std::string show(const TenantBaseline& r) {
 }
 
 inline std::string show(const UserBaseline& r) {
-    return fmt::format("user[{} {} {} {} {} {} bursts={}]", to_millis(r.first_seen),
+    return fmt::format("user[{} {} {} {} {} {} bursts={} environments={}]", to_millis(r.first_seen),
                        to_millis(r.last_seen), r.events, r.flows_created, r.is_maker,
-                       show(r.activity), fmt::join(r.last_burst_ms, ","));
+                       show(r.activity), fmt::join(r.last_burst_ms, ","),
+                       fmt::join(r.environments, ";"));
 }
 
 inline std::string show(const UserConnectorBaseline& r) {
-    return fmt::format("user_connector[{} {} {} {} {}]", r.display, to_millis(r.first_seen),
-                       to_millis(r.last_seen), r.flows, r.events);
+    return fmt::format("user_connector[{} {} {} {} {} environments={}]", r.display,
+                       to_millis(r.first_seen), to_millis(r.last_seen), r.flows, r.events,
+                       fmt::join(r.environments, ";"));
 }
 
 inline std::string show(const ScopeConnectorBaseline& r) {
@@ -53,9 +55,9 @@ inline std::string show(const FlowState& r) {
     for (const auto& c : r.connectors) {
         connectors += c.key + "=" + c.display + ";";
     }
-    return fmt::format("flow[{} {} {} {} {} {} {} {}]", r.environment, r.creator, r.creator_certain,
-                       to_millis(r.created), connectors, r.last_actor, to_millis(r.last_event),
-                       r.deleted);
+    return fmt::format("flow[{} {} {} {} {} {} {} {} history={}]", r.environment, r.creator,
+                       r.creator_certain, to_millis(r.created), connectors, r.last_actor,
+                       to_millis(r.last_event), r.deleted, fmt::join(r.connector_history, ";"));
 }
 
 inline std::string show(const FlowOwner& r) {

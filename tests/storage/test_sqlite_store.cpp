@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <SQLiteCpp/Database.h>
 #include <doctest/doctest.h>
@@ -48,6 +49,42 @@ TEST_CASE("re-opening an existing database migrates nothing again and keeps its 
           storage::kSchemaVersion);
 }
 
+TEST_CASE("a version 1 database moves its set tables into the rows they belong to") {
+    TempDir dir;
+    const auto path = dir.path() / "flowwatch.db";
+    {
+        SQLite::Database v1(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        REQUIRE(storage::migrate(v1, storage::schema_migrations().first(1), "v1").has_value());
+        v1.exec(R"sql(
+            INSERT INTO user_baseline VALUES ('t', 'u1', 1, 2, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0);
+            INSERT INTO user_baseline VALUES ('t', 'u2', 1, 2, 3, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0);
+            INSERT INTO user_connector VALUES ('t', 'u1', 'http', 'HTTP', 1, 2, 1, 1);
+            INSERT INTO flow VALUES ('t', 'f1', 'env-a', 'u1', 1, 5, '[["http","HTTP"]]', 'u1', 6, 0);
+            INSERT INTO environment_maker VALUES ('t', '', 'u1'), ('t', 'env-b', 'u1'),
+                                                 ('t', 'env-a', 'u1'), ('x', 'env-c', 'u1');
+            INSERT INTO environment_connector_maker VALUES ('t', '', 'http', 'u1'),
+                                                           ('t', 'env-a', 'http', 'u1');
+            INSERT INTO flow_connector VALUES ('t', 'f1', 'http'), ('t', 'f1', 'dropbox');
+        )sql");
+    }
+
+    auto store = SqliteStore::open(path);
+    REQUIRE(store.has_value());
+    auto& s = **store;
+    CHECK(*s.schema_version() == storage::kSchemaVersion);
+    // The tenant scope ("") was never a real environment: it is not carried over.
+    CHECK(s.user("t", "u1")->environments == std::vector<std::string>{"env-a", "env-b"});
+    CHECK(s.user("t", "u2")->environments.empty());
+    CHECK(s.user_connector("t", "u1", "http")->environments == std::vector<std::string>{"env-a"});
+    CHECK(s.flow("t", "f1")->connector_history == std::vector<std::string>{"dropbox", "http"});
+    CHECK(s.flow("t", "f1")->connectors.size() == 1);
+
+    SQLite::Database raw(path, SQLite::OPEN_READONLY);
+    CHECK_FALSE(raw.tableExists("environment_maker"));
+    CHECK_FALSE(raw.tableExists("environment_connector_maker"));
+    CHECK_FALSE(raw.tableExists("flow_connector"));
+}
+
 TEST_CASE("a database claiming a future schema version is refused, naming the file") {
     TempDir dir;
     const auto path = dir.path() / "flowwatch.db";
@@ -83,10 +120,10 @@ TEST_CASE("a directory that cannot be created is reported with the database path
 TEST_CASE("a write outside any unit is committed at once") {
     SqliteFixture f;
     f.store->put_user("t", "u", sample_user(2));
-    CHECK(f.store->add_member(Membership::environment_maker, "t", "env", "u", ""));
+    f.store->put_flow("t", "f", sample_flow(3));
     f.reopen();
     CHECK(show(f.store->user("t", "u")) == show(sample_user(2)));
-    CHECK_FALSE(f.store->add_member(Membership::environment_maker, "t", "env", "u", ""));
+    CHECK(show(f.store->flow("t", "f")) == show(sample_flow(3)));
 }
 
 TEST_CASE("a unit that cannot start fails with the file named, and the store recovers") {

@@ -17,7 +17,7 @@ constexpr std::string_view kT = "tenant-a";
 constexpr std::string_view kGeneral = "Audit.General";
 
 UserConnectorBaseline sample_user_connector() {
-    return UserConnectorBaseline{"HTTP", at_ms(11), at_ms(22), 3, 4};
+    return UserConnectorBaseline{"HTTP", at_ms(11), at_ms(22), 3, 4, {"env-a", "env-b"}};
 }
 ScopeConnectorBaseline sample_scope_connector() {
     return ScopeConnectorBaseline{"Office 365 Outlook", at_ms(33), at_ms(44), 5, 6};
@@ -31,16 +31,7 @@ ContentGap sample_gap(std::string tenant, std::string id) {
                       at_ms(3000)};
 }
 
-/// Asks whether a set member or a record id is known, without changing anything.
-template <typename S>
-bool member_known(S& store, Membership set, std::string_view a, std::string_view b,
-                  std::string_view c = "") {
-    store.begin_unit();
-    const bool added = store.add_member(set, kT, a, b, c);
-    store.rollback_unit();
-    return !added;
-}
-
+/// Asks whether a record id is known, without changing anything.
 template <typename S>
 bool record_known(S& store, std::string_view id) {
     store.begin_unit();
@@ -59,10 +50,8 @@ std::string describe(S& s) {
     out += show(s.environment(kT, "env")) + "\n" + show(s.flow(kT, "f1")) + "\n";
     out += show(s.flow_owners(kT, "f0")) + show(s.flow_owners(kT, "f1")) + "\n";
     out += show(s.activity(kT, "u1", 600'000)) + "\n";
-    out += fmt::format("members {} {} seen {} {}\n",
-                       member_known(s, Membership::environment_maker, "env", "u0"),
-                       member_known(s, Membership::environment_maker, "env", "u1"),
-                       record_known(s, "r0"), record_known(s, "r1"));
+    out += show(s.user(kT, "u0")) + "\n";
+    out += fmt::format("seen {} {}\n", record_known(s, "r0"), record_known(s, "r1"));
     out += show(s.recent_alerts(0, 100)) + "\n";
     out += fmt::format("content {} {} cursor {} start {} delivered {}\n",
                        s.content_committed(kT, "c0"), s.content_committed(kT, "c1"),
@@ -78,7 +67,7 @@ void commit_setup(S& s) {
     s.begin_unit();
     s.put_tenant(kT, sample_tenant(1));
     s.put_flow_owner(kT, "f0", sample_owner("a", 3));
-    s.add_member(Membership::environment_maker, kT, "env", "u0", "");
+    s.put_user(kT, "u0", sample_user(1));
     s.mark_record_seen(kT, "r0", at_ms(10));
     s.insert_alert(sample_alert(0), true);
     s.mark_content_committed(kT, kGeneral, "c0", at_ms(100));
@@ -104,7 +93,11 @@ std::vector<Step<S>> script() {
         [](S& s) {
             s.put_activity(kT, "u1", 600'000, ActivityBucket{{1, 2, 3, 4}});
         },
-        [](S& s) { s.add_member(Membership::environment_maker, kT, "env", "u1", ""); },
+        [](S& s) {
+            UserBaseline u0 = *s.user(kT, "u0");
+            add_to_set(u0.environments, "env-late");
+            s.put_user(kT, "u0", u0);
+        },
         [](S& s) { s.mark_record_seen(kT, "r1", at_ms(20)); },
         [](S& s) { s.insert_alert(sample_alert(1), false); },
         [](S& s) { s.mark_content_committed(kT, kGeneral, "c1", at_ms(200)); },
@@ -170,32 +163,38 @@ TEST_CASE_TEMPLATE("absent rows read as absent, empty or zero", F, SqliteFixture
     CHECK(s.tenant(kT).has_value());
 }
 
-TEST_CASE_TEMPLATE("a set member is new only the first time, per set and per tenant", F,
-                   SqliteFixture, MemoryFixture) {
+TEST_CASE_TEMPLATE("the sets kept inside rows come back whole, per tenant", F, SqliteFixture,
+                   MemoryFixture) {
     F f;
     auto& s = *f.store;
+    UserBaseline user = sample_user(1);
+    user.environments = {"env-b", "env-a", ""};
+    FlowState flow = sample_flow(2);
+    flow.connector_history = {"shared_http", "shared_dropbox"};
+    UserConnectorBaseline uc = sample_user_connector();
+    uc.environments = {};
     s.begin_unit();
-    CHECK(s.add_member(Membership::environment_maker, kT, "env", "u1", ""));
-    CHECK_FALSE(s.add_member(Membership::environment_maker, kT, "env", "u1", ""));
-    CHECK(s.add_member(Membership::environment_maker, kT, "env", "u2", ""));
-    CHECK(s.add_member(Membership::environment_maker, "tenant-b", "env", "u1", ""));
-    CHECK(s.add_member(Membership::environment_connector_maker, kT, "env", "http", "u1"));
-    CHECK(s.add_member(Membership::environment_connector_maker, kT, "env", "http", "u2"));
-    CHECK_FALSE(s.add_member(Membership::environment_connector_maker, kT, "env", "http", "u1"));
-    CHECK(s.add_member(Membership::flow_connector, kT, "f1", "http", ""));
-    CHECK_FALSE(s.add_member(Membership::flow_connector, kT, "f1", "http", ""));
-    // The same parts in another set are another member.
-    CHECK(s.add_member(Membership::flow_connector, kT, "env", "u1", ""));
+    s.put_user(kT, "u1", user);
+    s.put_flow(kT, "f1", flow);
+    s.put_user_connector(kT, "u1", "http", uc);
     s.commit_unit();
     f.reopen();
 
     auto& r = *f.store;
-    r.begin_unit();
-    CHECK_FALSE(r.add_member(Membership::environment_maker, kT, "env", "u1", ""));
-    CHECK_FALSE(r.add_member(Membership::environment_connector_maker, kT, "env", "http", "u2"));
-    CHECK_FALSE(r.add_member(Membership::flow_connector, kT, "f1", "http", ""));
-    CHECK(r.add_member(Membership::flow_connector, kT, "f1", "ftp", ""));
-    r.commit_unit();
+    CHECK(show(r.user(kT, "u1")) == show(user));
+    CHECK(show(r.flow(kT, "f1")) == show(flow));
+    CHECK(show(r.user_connector(kT, "u1", "http")) == show(uc));
+    CHECK_FALSE(r.user("tenant-b", "u1").has_value());
+    // Insertion order is kept, so a set reads back as it was written.
+    CHECK(r.user(kT, "u1")->environments == std::vector<std::string>{"env-b", "env-a", ""});
+}
+
+TEST_CASE("add_to_set adds a value once") {
+    std::vector<std::string> set;
+    CHECK(add_to_set(set, "http"));
+    CHECK(add_to_set(set, "ftp"));
+    CHECK_FALSE(add_to_set(set, "http"));
+    CHECK(set == std::vector<std::string>{"http", "ftp"});
 }
 
 TEST_CASE_TEMPLATE("flow owners are kept per user: put replaces, remove forgets", F, SqliteFixture,

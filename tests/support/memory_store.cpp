@@ -28,7 +28,6 @@ void MemoryStore::for_each_map(Step&& step) {
     step(flows_);
     step(owners_);
     step(activity_);
-    step(members_);
     step(seen_);
     step(alerts_);
     step(alert_ids_);
@@ -131,18 +130,6 @@ ActivityBucket MemoryStore::activity(std::string_view tenant, std::string_view u
 void MemoryStore::put_activity(std::string_view tenant, std::string_view user,
                                std::int64_t bucket_start_ms, const ActivityBucket& row) {
     activity_.put({s(tenant), s(user), bucket_start_ms}, row, in_unit_);
-}
-
-bool MemoryStore::add_member(Membership set, std::string_view tenant, std::string_view a,
-                             std::string_view b, std::string_view c) {
-    // Unused parts are ignored, as the SQLite tables have no column for them.
-    const std::string third = set == Membership::environment_connector_maker ? s(c) : "";
-    MemberKey key{static_cast<int>(set), s(tenant), s(a), s(b), third};
-    if (members_.find(key)) {
-        return false;
-    }
-    members_.put(key, true, in_unit_);
-    return true;
 }
 
 void MemoryStore::begin_unit() {

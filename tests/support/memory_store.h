@@ -112,8 +112,6 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
                             std::int64_t bucket_start_ms) override;
     void put_activity(std::string_view tenant, std::string_view user, std::int64_t bucket_start_ms,
                       const ActivityBucket& row) override;
-    bool add_member(Membership set, std::string_view tenant, std::string_view a, std::string_view b,
-                    std::string_view c) override;
 
     // Store
     void begin_unit() override;
@@ -157,7 +155,6 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
     using Key1 = std::string;
     using Key2 = std::pair<std::string, std::string>;
     using Key3 = std::tuple<std::string, std::string, std::string>;
-    using MemberKey = std::tuple<int, std::string, std::string, std::string, std::string>;
     using ActivityKey = std::tuple<std::string, std::string, std::int64_t>;
 
     /// Calls `step` on every map, so commit and rollback cannot forget one.
@@ -173,7 +170,6 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
     UnitMap<Key2, FlowState> flows_;
     UnitMap<Key2, std::vector<FlowOwner>> owners_;  ///< Sorted by user.
     UnitMap<ActivityKey, ActivityBucket> activity_;
-    UnitMap<MemberKey, bool> members_;
     UnitMap<Key2, std::int64_t> seen_;           ///< (tenant, record id) -> event time in ms
     UnitMap<std::int64_t, StoredAlert> alerts_;  ///< By sequence.
     UnitMap<Key1, std::int64_t> alert_ids_;      ///< Alert id -> sequence.
