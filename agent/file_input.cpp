@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <istream>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -78,17 +80,33 @@ std::string open_error(const std::filesystem::path& path) {
     return fmt::format("cannot read {}: {}", path.string(), std::strerror(errno));
 }
 
-/// Reads a whole JSON document whose first `head` bytes are already read from `in`, so the file
-/// is opened and read once.
-Result<ReadCounts> read_json_document(std::ifstream& in, std::string_view head,
+struct FileCloser {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+File open_file(const std::filesystem::path& path) {
+#ifdef _WIN32
+    return File(_wfopen(path.c_str(), L"rb"));
+#else
+    return File(std::fopen(path.c_str(), "rb"));
+#endif
+}
+
+/// Reads a whole JSON document whose first `head` bytes are already read from `file`, so the
+/// file is opened and read once. A head shorter than kHeadBytes is the whole file.
+Result<ReadCounts> read_json_document(std::FILE* file, std::string_view head,
                                       const std::filesystem::path& path, RecordReader& reader,
                                       UnitBuffer& units, const DiagnosticSink& on_diagnostic) {
-    std::error_code error;
-    const std::uintmax_t expected = std::filesystem::file_size(path, error);
-    if (error) {
-        return fail(fmt::format("cannot read {}: {}", path.string(), error.message()));
+    std::size_t size = head.size();
+    if (head.size() == kHeadBytes) {
+        std::error_code error;
+        const std::uintmax_t expected = std::filesystem::file_size(path, error);
+        if (error) {
+            return fail(fmt::format("cannot read {}: {}", path.string(), error.message()));
+        }
+        size = std::max<std::size_t>(expected, head.size());
     }
-    const std::size_t size = std::max<std::size_t>(expected, head.size());
     simdjson::padded_string json(size);
     if (json.data() == nullptr) {
         return fail(
@@ -97,10 +115,9 @@ Result<ReadCounts> read_json_document(std::ifstream& in, std::string_view head,
     std::memcpy(json.data(), head.data(), head.size());
     std::size_t read = head.size();
     if (read < size) {
-        in.read(json.data() + read, static_cast<std::streamsize>(size - read));
-        read += static_cast<std::size_t>(in.gcount());
+        read += std::fread(json.data() + read, 1, size - read, file);
     }
-    if (in.bad()) {
+    if (std::ferror(file) != 0) {
         return fail(open_error(path));
     }
     // A file that shrank while being read ends where the reading ended; one that grew is read as
@@ -278,26 +295,31 @@ Result<ReadCounts> read_input_file(const std::filesystem::path& path, RecordRead
                                    std::size_t unit_records, const RecordUnitSink& on_unit,
                                    const DiagnosticSink& on_diagnostic) {
     const std::string origin = path.string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    const File file = open_file(path);
+    if (!file) {
         return fail(open_error(path));
     }
     std::string head;
-    head.resize_and_overwrite(kHeadBytes, [&in](char* data, std::size_t size) {
-        in.read(data, static_cast<std::streamsize>(size));
-        return static_cast<std::size_t>(in.gcount());
+    head.resize_and_overwrite(kHeadBytes, [&file](char* data, std::size_t size) {
+        return std::fread(data, 1, size, file.get());
     });
+    if (std::ferror(file.get()) != 0) {
+        return fail(open_error(path));
+    }
     auto format = detect_input_format(head);
     if (!format) {
         return fail(fmt::format("{}: {}", origin, format.error().message));
     }
-    in.clear();
 
     UnitBuffer units(unit_records, on_unit);
     if (*format == InputFormat::json_document) {
-        return read_json_document(in, head, path, reader, units, on_diagnostic);
+        return read_json_document(file.get(), head, path, reader, units, on_diagnostic);
     }
-    in.seekg(0);
+    // The line formats can be far larger than memory: they are streamed.
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return fail(open_error(path));
+    }
     switch (*format) {
         case InputFormat::json_document:
             break;

@@ -2,9 +2,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/time.h"
@@ -34,18 +36,50 @@ Timestamp time_at(const ReusableStatement& statement, int column) {
     return from_millis(statement.integer(column));
 }
 
+/// Appends `text` as a JSON string. The text is valid UTF-8 (it came out of parsed JSON), so only
+/// quotes, backslashes and control characters need escapes. Written by hand: rows are encoded at
+/// every commit, and building a JSON value for a few strings cost more than the SQL insert.
+void append_json_string(std::string& out, std::string_view text) {
+    out += '"';
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20) {
+            fmt::format_to(std::back_inserter(out), "\\u{:04x}", byte);
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+}
+
 /// Connectors of a flow as `[[key, display], ...]`.
 std::string connectors_to_text(const std::vector<Connector>& connectors) {
-    nlohmann::json list = nlohmann::json::array();
+    std::string out = "[";
     for (const Connector& connector : connectors) {
-        list.push_back({connector.key, connector.display});
+        out += out.size() == 1 ? "[" : ",[";
+        append_json_string(out, connector.key);
+        out += ',';
+        append_json_string(out, connector.display);
+        out += ']';
     }
-    return list.dump();
+    out += ']';
+    return out;
 }
 
 /// A small set of names as a JSON array of strings.
 std::string names_to_text(const std::vector<std::string>& names) {
-    return nlohmann::json(names).dump();
+    std::string out = "[";
+    for (const std::string& name : names) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        append_json_string(out, name);
+    }
+    out += ']';
+    return out;
 }
 
 std::vector<std::string> names_from_text(const std::string& text) {

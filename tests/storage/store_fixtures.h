@@ -130,7 +130,7 @@ inline UserBaseline sample_user(std::int64_t n) {
     row.activity.events = {n, n + 1, n + 2, n + 3};
     row.activity.active_buckets = 9 + n;
     row.last_burst_ms = {0, 600'000 + n, 0, 1'200'000 + n};
-    row.environments = {"env-" + std::to_string(n), "Default-\"quoted\" \u00e9"};
+    row.environments = {"env-" + std::to_string(n), "Default-\"quoted\" \\ \u00e9 \x01\t"};
     return row;
 }
 
@@ -140,7 +140,8 @@ inline FlowState sample_flow(std::int64_t n) {
     row.creator = "creator@contoso.example";
     row.creator_certain = n % 2 == 0;
     row.created = at_ms(5000 + n);
-    row.connectors = {{"http", "HTTP"}, {"office 365 outlook", "Office 365 Outlook"}};
+    row.connectors = {
+        {"http", "HTTP"}, {"office 365 outlook", "Office 365 Outlook"}, {"q\"x", "Q \\ \u00fc\n"}};
     row.last_actor = "editor@contoso.example";
     row.last_event = at_ms(6000 + n);
     row.deleted = n % 3 == 0;
