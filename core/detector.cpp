@@ -514,8 +514,8 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
 
     std::int64_t count = 0;
     std::int64_t window_buckets = 0;
-    for (int i = 0; i < kBurstWindowBuckets; ++i) {
-        auto counts = store_.activity(r.tenant, r.user, bucket - i * kActivityBucketMillis).counts;
+    for (const ActivityBucket& recent : store_.activity_window(r.tenant, r.user, bucket)) {
+        const auto& counts = recent.counts;
         count += counts.at(kind);
         if (std::ranges::any_of(counts, [](std::int64_t n) { return n > 0; })) {
             ++window_buckets;

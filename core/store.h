@@ -103,6 +103,9 @@ struct ActivityBucket {
     std::array<std::int64_t, kActivityKinds> counts{};
 };
 
+/// The kBurstWindowBuckets buckets that end a burst window, newest first.
+using ActivityWindow = std::array<ActivityBucket, kBurstWindowBuckets>;
+
 /// Adds `value` to a small set kept as a list; true when it was not there before.
 inline bool add_to_set(std::vector<std::string>& set, std::string_view value) {
     if (std::ranges::find(set, value) != set.end()) {
@@ -159,6 +162,18 @@ class BaselineStore {
                                     std::int64_t bucket_start_ms) = 0;
     virtual void put_activity(std::string_view tenant, std::string_view user,
                               std::int64_t bucket_start_ms, const ActivityBucket& row) = 0;
+    /// The window whose newest bucket starts at `last_bucket_start_ms`. A store may read it at
+    /// once rather than a bucket at a time.
+    virtual ActivityWindow activity_window(std::string_view tenant, std::string_view user,
+                                           std::int64_t last_bucket_start_ms) {
+        ActivityWindow window;
+        for (std::size_t i = 0; i < window.size(); ++i) {
+            window[i] = activity(
+                tenant, user,
+                last_bucket_start_ms - static_cast<std::int64_t>(i) * kActivityBucketMillis);
+        }
+        return window;
+    }
 };
 
 /// An alert as kept by the store: the alert and whether it met the emit threshold.

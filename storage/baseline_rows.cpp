@@ -228,8 +228,8 @@ void RowTraits<FlowState>::bind(ReusableStatement& statement, int first, const F
     statement.bind(first + 8, names_to_text(row.connector_history));
 }
 
-ActivityBucket RowTraits<ActivityBucket>::read(const ReusableStatement& statement) {
-    return ActivityBucket{read_counters(statement, 0)};
+ActivityBucket RowTraits<ActivityBucket>::read_from(const ReusableStatement& statement, int first) {
+    return ActivityBucket{read_counters(statement, first)};
 }
 
 void RowTraits<ActivityBucket>::bind(ReusableStatement& statement, int first,

@@ -99,7 +99,11 @@ struct RowTraits<ActivityBucket> {
     static constexpr std::array kKeys{"tenant", "user", "bucket_start_ms"};
     static constexpr std::array kColumns{"creations", "edits", "deletions", "permission_changes"};
     static constexpr bool kLastKeyIsInteger = true;
-    static ActivityBucket read(const ReusableStatement& statement);
+    static ActivityBucket read(const ReusableStatement& statement) {
+        return read_from(statement, 0);
+    }
+    /// Reads the counters from the columns starting at `first`.
+    static ActivityBucket read_from(const ReusableStatement& statement, int first);
     static void bind(ReusableStatement& statement, int first, const ActivityBucket& row);
 };
 

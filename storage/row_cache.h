@@ -3,6 +3,7 @@
 /// first, writes stay in memory (dirty) until the unit commits, and a rolled-back unit leaves
 /// nothing behind. Rows are keyed by their encoded primary key (see CacheKey).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -37,6 +38,21 @@ class CacheKey {
         std::string_view part = rest_.substr(sizeof size, size);
         rest_.remove_prefix(sizeof size + size);
         return part;
+    }
+
+    /// Orders keys part by part, bytewise: the order of SQLite's BINARY collation over text
+    /// parts (an integer part, stored by its bytes, sorts by them, which still groups equal ones).
+    static bool parts_less(std::string_view a, std::string_view b) {
+        CacheKey left(a);
+        CacheKey right(b);
+        while (!left.rest_.empty() && !right.rest_.empty()) {
+            const std::string_view x = left.next();
+            const std::string_view y = right.next();
+            if (x != y) {
+                return x < y;
+            }
+        }
+        return left.rest_.empty() && !right.rest_.empty();
     }
 
   private:
@@ -90,9 +106,13 @@ class RowCache {
         }
     }
 
-    /// Calls `write(key, row)` for every dirty row; they stay dirty until mark_clean.
+    /// Calls `write(key, row)` for every dirty row, in the order of their key parts; they stay
+    /// dirty until mark_clean. In key order, consecutive writes land on the same B-tree pages.
     template <typename Write>
-    void flush_dirty(Write&& write) const {
+    void flush_dirty(Write&& write) {
+        std::ranges::sort(dirty_, [](const auto* a, const auto* b) {
+            return CacheKey::parts_less(a->first, b->first);
+        });
         for (const auto* item : dirty_) {
             write(std::string_view(item->first), *item->second.row);
         }

@@ -206,6 +206,57 @@ ActivityBucket SqliteStore::activity(std::string_view tenant, std::string_view u
     });
 }
 
+ActivityWindow SqliteStore::activity_window(std::string_view tenant, std::string_view user,
+                                            std::int64_t last_bucket_start_ms) {
+    return guarded("read activity window", [&] {
+        State& s = *state_;
+        const auto start_of = [last_bucket_start_ms](std::size_t i) {
+            return last_bucket_start_ms - static_cast<std::int64_t>(i) * kActivityBucketMillis;
+        };
+        const std::int64_t oldest = start_of(kBurstWindowBuckets - 1);
+
+        // One pass over the cache; what it lacks is empty when the user's latest stored bucket
+        // is older than the window, and read from the table in one query otherwise.
+        ActivityWindow window;
+        std::array<bool, kBurstWindowBuckets> missing{};
+        bool any_missing = false;
+        for (std::size_t i = 0; i < kBurstWindowBuckets; ++i) {
+            if (auto* entry =
+                    s.activity.cache.find(s.make_key(tenant, user, start_of(i)), s.unit)) {
+                window[i] = entry->row.value_or(ActivityBucket{});
+            } else {
+                missing[i] = any_missing = true;
+            }
+        }
+        if (!any_missing || last_bucket_of(s, tenant, user) < oldest) {
+            return window;
+        }
+
+        std::array<std::optional<ActivityBucket>, kBurstWindowBuckets> stored;
+        {
+            StatementUse use(s.select_bucket_range);
+            use->bind(1, tenant);
+            use->bind(2, user);
+            use->bind(3, oldest);
+            use->bind(4, last_bucket_start_ms);
+            while (use->next_row()) {
+                const auto age = (last_bucket_start_ms - use->integer(0)) / kActivityBucketMillis;
+                if (age >= 0 && age < kBurstWindowBuckets) {
+                    stored[static_cast<std::size_t>(age)] =
+                        RowTraits<ActivityBucket>::read_from(*use, 1);
+                }
+            }
+        }
+        for (std::size_t i = 0; i < kBurstWindowBuckets; ++i) {
+            if (missing[i]) {
+                window[i] = stored[i].value_or(ActivityBucket{});
+                s.activity.cache.remember(s.make_key(tenant, user, start_of(i)), stored[i], s.unit);
+            }
+        }
+        return window;
+    });
+}
+
 void SqliteStore::put_activity(std::string_view tenant, std::string_view user,
                                std::int64_t bucket_start_ms, const ActivityBucket& row) {
     write_in_unit("write activity bucket", [&] {

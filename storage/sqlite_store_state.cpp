@@ -14,6 +14,10 @@ SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& s
       activity(db),
       select_last_bucket(db,
                          "SELECT MAX(bucket_start_ms) FROM activity WHERE tenant = ? AND user = ?"),
+      select_bucket_range(db,
+                          "SELECT bucket_start_ms, creations, edits, deletions, permission_changes"
+                          " FROM activity WHERE tenant = ? AND user = ?"
+                          " AND bucket_start_ms BETWEEN ? AND ?"),
       select_owners(db,
                     "SELECT user, permission, granted_by, granted_at_ms, by_admin FROM flow_owner"
                     " WHERE tenant = ? AND flow_id = ? ORDER BY user"),

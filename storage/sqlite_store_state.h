@@ -122,6 +122,7 @@ struct SqliteStore::State {
     /// were raised in the open unit.
     RowCache<std::int64_t> last_bucket;
     ReusableStatement select_last_bucket;
+    ReusableStatement select_bucket_range;
 
     /// A flow's owners, sorted by user; flushed by deleting the flow's rows and inserting these.
     RowCache<std::vector<FlowOwner>> owners;

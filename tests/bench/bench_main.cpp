@@ -27,6 +27,7 @@ constexpr double kMiB = 1024.0 * 1024.0;
 struct BenchOptions {
     double mb = 200;
     double pa_mb = 50;
+    int pa_users = 20000;
     std::uint64_t seed = 42;
     std::string flowwatch;
     bool keep = false;
@@ -99,6 +100,8 @@ BenchOptions parse_arguments(int argc, char** argv) {
             options.mb = std::atof(argv[++i]);
         } else if (arg == "--pa-mb" && has_value) {
             options.pa_mb = std::atof(argv[++i]);
+        } else if (arg == "--pa-users" && has_value) {
+            options.pa_users = std::atoi(argv[++i]);
         } else if (arg == "--seed" && has_value) {
             options.seed = std::strtoull(argv[++i], nullptr, 10);
         } else if (arg == "--flowwatch" && has_value) {
@@ -107,7 +110,7 @@ BenchOptions parse_arguments(int argc, char** argv) {
             options.keep = true;
         } else {
             fmt::print(stderr,
-                       "usage: flowwatch_bench [--mb N] [--pa-mb N] [--seed N] [--flowwatch PATH] "
+                       "usage: flowwatch_bench [--mb N] [--pa-mb N] [--pa-users N] [--seed N] [--flowwatch PATH] "
                        "[--keep]\n");
             std::exit(2);
         }
@@ -129,7 +132,7 @@ int main(int argc, char** argv) {
 
     // A mixed corpus (~2 % Power Automate) and an all-Power-Automate one.
     ScenarioOptions mixed{.seed = options.seed, .users = 2000, .other_workload_ratio = 50};
-    ScenarioOptions pa_only{.seed = options.seed + 1, .users = 20000, .other_workload_ratio = 0};
+    ScenarioOptions pa_only{.seed = options.seed + 1, .users = options.pa_users, .other_workload_ratio = 0};
     const Corpus corpus = make_corpus("mixed", mixed, options.mb);
     const Corpus flows = make_corpus("pa", pa_only, options.pa_mb);
     const Corpus quarter = leading_part(corpus, 0.25);

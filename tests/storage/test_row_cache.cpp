@@ -34,38 +34,56 @@ TEST_CASE("cache keys keep their parts apart whatever bytes the parts hold") {
 
 TEST_CASE("dirty rows are flushed until marked clean and dropped on rollback") {
     storage::RowCache<int> cache;
-    cache.remember("clean", 1, 1);
-    cache.remember("absent", std::nullopt, 1);
-    cache.put("new", 2, 1);
-    cache.put("clean", 3, 1);
+    const std::string clean = key_of({"t", "clean"});
+    const std::string absent = key_of({"t", "absent"});
+    const std::string added = key_of({"t", "new"});
+    cache.remember(clean, 1, 1);
+    cache.remember(absent, std::nullopt, 1);
+    cache.put(added, 2, 1);
+    cache.put(clean, 3, 1);
 
     std::vector<std::string> flushed;
     cache.flush_dirty([&](std::string_view key, int) { flushed.emplace_back(key); });
-    CHECK(flushed.size() == 2);
+    CHECK(flushed == std::vector<std::string>{clean, added});
     CHECK(cache.has_dirty());
 
     cache.drop_dirty();
     CHECK_FALSE(cache.has_dirty());
-    CHECK(cache.find("new", 2) == nullptr);
-    CHECK(cache.find("clean", 2) == nullptr);  // its committed value must be read again
-    REQUIRE(cache.find("absent", 2) != nullptr);
-    CHECK_FALSE(cache.find("absent", 2)->row.has_value());
+    CHECK(cache.find(added, 2) == nullptr);
+    CHECK(cache.find(clean, 2) == nullptr);  // its committed value must be read again
+    REQUIRE(cache.find(absent, 2) != nullptr);
+    CHECK_FALSE(cache.find(absent, 2)->row.has_value());
+}
+
+TEST_CASE("dirty rows are flushed in the order of their key parts, as the table sorts them") {
+    storage::RowCache<int> cache;
+    // Bytewise order of the encoded keys would put the short user first (its length prefix is
+    // smaller); part by part, "ab" sorts before "b".
+    const std::vector<std::string> sorted = {key_of({"t", "ab", "x"}), key_of({"t", "ab", "y"}),
+                                             key_of({"t", "b"}), key_of({"t", "b", ""}),
+                                             key_of({"u", ""})};
+    for (auto it = sorted.rbegin(); it != sorted.rend(); ++it) {
+        cache.put(*it, 1, 1);
+    }
+    std::vector<std::string> flushed;
+    cache.flush_dirty([&](std::string_view key, int) { flushed.emplace_back(key); });
+    CHECK(flushed == sorted);
 }
 
 TEST_CASE("eviction keeps the rows of the last unit and never a dirty row") {
     storage::RowCache<int> cache;
     for (int i = 0; i < 10; ++i) {
-        cache.put("old" + std::to_string(i), i, 1);
+        cache.put(key_of({"old", std::to_string(i)}), i, 1);
     }
     cache.mark_clean();
-    cache.put("recent", 1, 2);
+    cache.put(key_of({"recent"}), 1, 2);
     cache.trim(5, 2);
     CHECK(cache.size() == 11);  // a dirty row blocks eviction: it cannot be read back yet
 
     cache.mark_clean();
     cache.trim(5, 2);
     CHECK(cache.size() == 1);
-    CHECK(cache.find("recent", 3) != nullptr);
+    CHECK(cache.find(key_of({"recent"}), 3) != nullptr);
 }
 
 }  // namespace flowwatch::test

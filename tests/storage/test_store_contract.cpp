@@ -189,6 +189,36 @@ TEST_CASE_TEMPLATE("the sets kept inside rows come back whole, per tenant", F, S
     CHECK(r.user(kT, "u1")->environments == std::vector<std::string>{"env-b", "env-a", ""});
 }
 
+TEST_CASE_TEMPLATE("an activity window reads stored, pending and empty buckets alike", F,
+                   SqliteFixture, MemoryFixture) {
+    constexpr std::int64_t kBucket = kActivityBucketMillis;
+    F f;
+    auto& s = *f.store;
+    s.begin_unit();
+    s.put_activity(kT, "u1", 10 * kBucket, ActivityBucket{{1, 0, 0, 0}});
+    s.put_activity(kT, "u1", 13 * kBucket, ActivityBucket{{0, 2, 0, 0}});
+    s.put_activity(kT, "u1", 30 * kBucket, ActivityBucket{{0, 0, 9, 0}});
+    s.put_activity(kT, "u2", 14 * kBucket, ActivityBucket{{5, 5, 5, 5}});
+    s.commit_unit();
+    f.reopen();
+
+    auto& r = *f.store;
+    r.begin_unit();
+    r.put_activity(kT, "u1", 15 * kBucket, ActivityBucket{{0, 0, 0, 3}});
+    const ActivityWindow window = r.activity_window(kT, "u1", 15 * kBucket);
+    CHECK(show(window[0]) == "bucket[0,0,0,3]");  // pending in the open unit
+    CHECK(show(window[1]) == "bucket[0,0,0,0]");
+    CHECK(show(window[2]) == "bucket[0,2,0,0]");
+    CHECK(show(window[5]) == "bucket[1,0,0,0]");
+    // Another user's bucket and one outside the window are not in it.
+    CHECK(show(r.activity_window(kT, "u1", 18 * kBucket)[5]) == "bucket[0,2,0,0]");
+    CHECK(show(r.activity_window(kT, "u1", 29 * kBucket)[0]) == "bucket[0,0,0,0]");
+    CHECK(show(r.activity_window(kT, "u1", 35 * kBucket)[5]) == "bucket[0,0,9,0]");
+    r.rollback_unit();
+    CHECK(show(r.activity_window(kT, "u1", 15 * kBucket)[0]) == "bucket[0,0,0,0]");
+    CHECK(show(r.activity_window(kT, "u1", 15 * kBucket)[2]) == "bucket[0,2,0,0]");
+}
+
 TEST_CASE("add_to_set adds a value once") {
     std::vector<std::string> set;
     CHECK(add_to_set(set, "http"));
