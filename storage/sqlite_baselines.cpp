@@ -26,23 +26,30 @@ std::vector<FlowOwner>& owners_of(SqliteStore::State& s) {
     return *s.owners.find(s.key, s.unit)->row;
 }
 
-/// The latest bucket start stored for the user (kNoBucket for none), loaded on first use.
-std::int64_t last_bucket_of(SqliteStore::State& s, std::string_view tenant, std::string_view user) {
+/// The user's activity with every stored bucket from `from` on, reading what it lacks.
+UserActivity& activity_from(SqliteStore::State& s, std::string_view tenant, std::string_view user,
+                            std::int64_t from) {
     s.make_key(tenant, user);
-    if (auto* entry = s.last_bucket.find(s.key, s.unit)) {
-        return *entry->row;
+    auto* entry = s.activity.find(s.key, s.unit);
+    if (entry == nullptr) {
+        s.activity.remember(s.key, UserActivity{}, s.unit);
+        entry = s.activity.find(s.key, s.unit);
     }
-    std::int64_t last = kNoBucket;
-    {
-        StatementUse use(s.select_last_bucket);
+    UserActivity& activity = *entry->row;
+    if (from < activity.known_from) {
+        StatementUse use(s.select_buckets_from);
         use->bind(1, tenant);
         use->bind(2, user);
-        if (use->next_row() && !use->is_null(0)) {
-            last = use->integer(0);
+        use->bind(3, from);
+        use->bind(4, activity.known_from);
+        while (use->next_row()) {
+            // Older than every bucket known, and never written in this unit (writes come after
+            // a read of their bucket), so the table's value is the current one.
+            activity.put(use->integer(0), RowTraits<ActivityBucket>::read_from(*use, 1));
         }
+        activity.known_from = from;
     }
-    s.last_bucket.remember(s.key, last, s.unit);
-    return last;
+    return activity;
 }
 
 }  // namespace
@@ -190,68 +197,40 @@ void SqliteStore::remove_flow_owner(std::string_view tenant, std::string_view fl
     });
 }
 
+void flush_activity(SqliteStore::State& s) {
+    s.activity.flush_dirty([&s](std::string_view key, const UserActivity& activity) {
+        for (const std::int64_t start : activity.written) {
+            StatementUse use(s.upsert_bucket);
+            // The key is (tenant, user); the bucket start completes the table's key.
+            const int next = bind_key<ActivityBucket>(*use, key, 2);
+            use->bind(next, start);
+            RowTraits<ActivityBucket>::bind(*use, next + 1, *activity.find(start));
+            use->run();
+        }
+    });
+}
+
 ActivityBucket SqliteStore::activity(std::string_view tenant, std::string_view user,
                                      std::int64_t bucket_start_ms) {
     return guarded("read activity bucket", [&] {
-        State& s = *state_;
-        if (auto* entry =
-                s.activity.cache.find(s.make_key(tenant, user, bucket_start_ms), s.unit)) {
-            return entry->row.value_or(ActivityBucket{});
-        }
-        if (bucket_start_ms > last_bucket_of(s, tenant, user)) {
-            return ActivityBucket{};
-        }
-        return cached_row(s.activity, s.make_key(tenant, user, bucket_start_ms), s.unit)
-            .value_or(ActivityBucket{});
+        UserActivity& activity = activity_from(*state_, tenant, user, bucket_start_ms);
+        const ActivityBucket* bucket = activity.find(bucket_start_ms);
+        return bucket ? *bucket : ActivityBucket{};
     });
 }
 
 ActivityWindow SqliteStore::activity_window(std::string_view tenant, std::string_view user,
                                             std::int64_t last_bucket_start_ms) {
     return guarded("read activity window", [&] {
-        State& s = *state_;
         const auto start_of = [last_bucket_start_ms](std::size_t i) {
             return last_bucket_start_ms - static_cast<std::int64_t>(i) * kActivityBucketMillis;
         };
-        const std::int64_t oldest = start_of(kBurstWindowBuckets - 1);
-
-        // One pass over the cache; what it lacks is empty when the user's latest stored bucket
-        // is older than the window, and read from the table in one query otherwise.
+        UserActivity& activity =
+            activity_from(*state_, tenant, user, start_of(kBurstWindowBuckets - 1));
         ActivityWindow window;
-        std::array<bool, kBurstWindowBuckets> missing{};
-        bool any_missing = false;
         for (std::size_t i = 0; i < kBurstWindowBuckets; ++i) {
-            if (auto* entry =
-                    s.activity.cache.find(s.make_key(tenant, user, start_of(i)), s.unit)) {
-                window[i] = entry->row.value_or(ActivityBucket{});
-            } else {
-                missing[i] = any_missing = true;
-            }
-        }
-        if (!any_missing || last_bucket_of(s, tenant, user) < oldest) {
-            return window;
-        }
-
-        std::array<std::optional<ActivityBucket>, kBurstWindowBuckets> stored;
-        {
-            StatementUse use(s.select_bucket_range);
-            use->bind(1, tenant);
-            use->bind(2, user);
-            use->bind(3, oldest);
-            use->bind(4, last_bucket_start_ms);
-            while (use->next_row()) {
-                const auto age = (last_bucket_start_ms - use->integer(0)) / kActivityBucketMillis;
-                if (age >= 0 && age < kBurstWindowBuckets) {
-                    stored[static_cast<std::size_t>(age)] =
-                        RowTraits<ActivityBucket>::read_from(*use, 1);
-                }
-            }
-        }
-        for (std::size_t i = 0; i < kBurstWindowBuckets; ++i) {
-            if (missing[i]) {
-                window[i] = stored[i].value_or(ActivityBucket{});
-                s.activity.cache.remember(s.make_key(tenant, user, start_of(i)), stored[i], s.unit);
-            }
+            const ActivityBucket* bucket = activity.find(start_of(i));
+            window[i] = bucket ? *bucket : ActivityBucket{};
         }
         return window;
     });
@@ -261,11 +240,12 @@ void SqliteStore::put_activity(std::string_view tenant, std::string_view user,
                                std::int64_t bucket_start_ms, const ActivityBucket& row) {
     write_in_unit("write activity bucket", [&] {
         State& s = *state_;
-        if (bucket_start_ms > last_bucket_of(s, tenant, user)) {
-            // Dirty, so a rollback forgets it along with the bucket.
-            s.last_bucket.put(s.make_key(tenant, user), bucket_start_ms, s.unit);
+        UserActivity activity = std::move(activity_from(s, tenant, user, bucket_start_ms));
+        activity.put(bucket_start_ms, row);
+        if (std::ranges::find(activity.written, bucket_start_ms) == activity.written.end()) {
+            activity.written.push_back(bucket_start_ms);
         }
-        s.activity.cache.put(s.make_key(tenant, user, bucket_start_ms), row, s.unit);
+        s.activity.put(s.make_key(tenant, user), std::move(activity), s.unit);
     });
 }
 

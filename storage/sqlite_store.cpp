@@ -23,8 +23,7 @@ void for_each_cache(SqliteStore::State& s, Step&& step) {
     step(s.scope_connectors.cache);
     step(s.environments.cache);
     step(s.flows.cache);
-    step(s.activity.cache);
-    step(s.last_bucket);
+    step(s.activity);
     step(s.owners);
 }
 
@@ -100,13 +99,24 @@ void SqliteStore::commit_unit() {
         flush_table(s.scope_connectors);
         flush_table(s.environments);
         flush_table(s.flows);
-        flush_table(s.activity);
+        flush_activity(s);
         flush_owners(s);
         StatementUse(s.commit)->run();
 
         // Only now is the database what the caches say; a failure above leaves them dirty for
         // rollback_unit to drop.
         s.in_unit = false;
+        s.activity.for_each_dirty([](UserActivity& activity) {
+            activity.written.clear();
+            // Forget the oldest clean buckets of a long history; they stay in the table.
+            if (activity.buckets.size() > kActivityBucketsKept) {
+                const auto drop = activity.buckets.size() - kActivityBucketsKept;
+                activity.buckets.erase(
+                    activity.buckets.begin(),
+                    activity.buckets.begin() + static_cast<std::ptrdiff_t>(drop));
+                activity.known_from = activity.buckets.front().first;
+            }
+        });
         for_each_cache(s, [&s](auto& cache) {
             cache.mark_clean();
             cache.trim(s.options.cache_rows, s.unit);

@@ -1,5 +1,7 @@
 #include "storage/sqlite_store_state.h"
 
+#include <algorithm>
+
 namespace flowwatch::storage {
 
 SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& store_options)
@@ -11,13 +13,12 @@ SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& s
       scope_connectors(db),
       environments(db),
       flows(db),
-      activity(db),
-      select_last_bucket(db,
-                         "SELECT MAX(bucket_start_ms) FROM activity WHERE tenant = ? AND user = ?"),
-      select_bucket_range(db,
-                          "SELECT bucket_start_ms, creations, edits, deletions, permission_changes"
-                          " FROM activity WHERE tenant = ? AND user = ?"
-                          " AND bucket_start_ms BETWEEN ? AND ?"),
+      select_buckets_from(
+          db,
+          "SELECT bucket_start_ms, creations, edits, deletions, permission_changes"
+          " FROM activity WHERE tenant = ? AND user = ?"
+          " AND bucket_start_ms >= ? AND bucket_start_ms < ? ORDER BY bucket_start_ms"),
+      upsert_bucket(db, upsert_sql<ActivityBucket>().c_str()),
       select_owners(db,
                     "SELECT user, permission, granted_by, granted_at_ms, by_admin FROM flow_owner"
                     " WHERE tenant = ? AND flow_id = ? ORDER BY user"),
@@ -72,5 +73,19 @@ SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& s
                       "INSERT INTO output_delivery (output, delivered_through) VALUES (?, ?)"
                       " ON CONFLICT (output)"
                       " DO UPDATE SET delivered_through = excluded.delivered_through") {}
+
+const ActivityBucket* UserActivity::find(std::int64_t start) const {
+    auto at = std::ranges::lower_bound(buckets, start, {}, [](const auto& b) { return b.first; });
+    return at != buckets.end() && at->first == start ? &at->second : nullptr;
+}
+
+void UserActivity::put(std::int64_t start, const ActivityBucket& bucket) {
+    auto at = std::ranges::lower_bound(buckets, start, {}, [](const auto& b) { return b.first; });
+    if (at != buckets.end() && at->first == start) {
+        at->second = bucket;
+    } else {
+        buckets.insert(at, {start, bucket});
+    }
+}
 
 }  // namespace flowwatch::storage

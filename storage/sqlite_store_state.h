@@ -81,10 +81,26 @@ void flush_table(CachedTable<Row>& table) {
     });
 }
 
-inline constexpr std::int64_t kNoBucket = INT64_MIN;
+/// A user's activity buckets as far back as they have been read: every stored bucket that starts
+/// at or after `known_from` is in `buckets`, sorted by start; older ones may be in the table.
+struct UserActivity {
+    std::int64_t known_from = INT64_MAX;
+    std::vector<std::pair<std::int64_t, ActivityBucket>> buckets;
+    std::vector<std::int64_t> written;  ///< Starts put in the open unit, flushed at commit.
+
+    /// The bucket at `start`, or null.
+    const ActivityBucket* find(std::int64_t start) const;
+    /// Adds or replaces the bucket at `start`.
+    void put(std::int64_t start, const ActivityBucket& bucket);
+};
+
+/// Buckets kept per user beyond the window; older clean ones are forgotten after a commit.
+inline constexpr std::size_t kActivityBucketsKept = 64;
 
 /// Writes the dirty flow owner lists: each flow's rows are replaced by its list.
 void flush_owners(SqliteStore::State& s);
+/// Writes the activity buckets written in the open unit.
+void flush_activity(SqliteStore::State& s);
 
 struct SqliteStore::State {
     explicit State(SQLite::Database database, const SqliteStoreOptions& store_options);
@@ -115,14 +131,11 @@ struct SqliteStore::State {
     CachedTable<ScopeConnectorBaseline> scope_connectors;
     CachedTable<EnvironmentBaseline> environments;
     CachedTable<FlowState> flows;
-    CachedTable<ActivityBucket> activity;
-
-    /// Per (tenant, user): the latest activity bucket start stored, or kNoBucket. A bucket after
-    /// it needs no query; the burst check reads mostly such empty recent buckets. Dirty entries
-    /// were raised in the open unit.
-    RowCache<std::int64_t> last_bucket;
-    ReusableStatement select_last_bucket;
-    ReusableStatement select_bucket_range;
+    /// Activity by (tenant, user), so a burst window costs one lookup; an entry is dirty when a
+    /// bucket of it was written in the open unit.
+    RowCache<UserActivity> activity;
+    ReusableStatement select_buckets_from;
+    ReusableStatement upsert_bucket;
 
     /// A flow's owners, sorted by user; flushed by deleting the flow's rows and inserting these.
     RowCache<std::vector<FlowOwner>> owners;

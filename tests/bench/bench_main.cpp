@@ -110,7 +110,8 @@ BenchOptions parse_arguments(int argc, char** argv) {
             options.keep = true;
         } else {
             fmt::print(stderr,
-                       "usage: flowwatch_bench [--mb N] [--pa-mb N] [--pa-users N] [--seed N] [--flowwatch PATH] "
+                       "usage: flowwatch_bench [--mb N] [--pa-mb N] [--pa-users N] [--seed N] "
+                       "[--flowwatch PATH] "
                        "[--keep]\n");
             std::exit(2);
         }
@@ -132,7 +133,8 @@ int main(int argc, char** argv) {
 
     // A mixed corpus (~2 % Power Automate) and an all-Power-Automate one.
     ScenarioOptions mixed{.seed = options.seed, .users = 2000, .other_workload_ratio = 50};
-    ScenarioOptions pa_only{.seed = options.seed + 1, .users = options.pa_users, .other_workload_ratio = 0};
+    ScenarioOptions pa_only{
+        .seed = options.seed + 1, .users = options.pa_users, .other_workload_ratio = 0};
     const Corpus corpus = make_corpus("mixed", mixed, options.mb);
     const Corpus flows = make_corpus("pa", pa_only, options.pa_mb);
     const Corpus quarter = leading_part(corpus, 0.25);

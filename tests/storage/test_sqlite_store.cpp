@@ -85,6 +85,31 @@ TEST_CASE("a version 1 database moves its set tables into the rows they belong t
     CHECK_FALSE(raw.tableExists("flow_connector"));
 }
 
+TEST_CASE("a user's old activity buckets, forgotten by the cache, are read back from the file") {
+    constexpr std::int64_t kBucket = kActivityBucketMillis;
+    SqliteFixture f;
+    auto& s = *f.store;
+    // More buckets than the cache keeps per user, over several units.
+    for (std::int64_t unit = 0; unit < 4; ++unit) {
+        s.begin_unit();
+        for (std::int64_t i = 0; i < 40; ++i) {
+            const std::int64_t n = unit * 40 + i;
+            s.put_activity("t", "u", n * kBucket, ActivityBucket{{n, 1, 0, 0}});
+        }
+        s.commit_unit();
+    }
+    CHECK(show(s.activity("t", "u", 3 * kBucket)) == "bucket[3,1,0,0]");
+    CHECK(show(s.activity_window("t", "u", 100 * kBucket)[5]) == "bucket[95,1,0,0]");
+    CHECK(show(s.activity_window("t", "u", 200 * kBucket)[0]) == "bucket[0,0,0,0]");
+    // A late write to an old bucket lands in the file with the rest of its unit.
+    s.begin_unit();
+    s.put_activity("t", "u", 2 * kBucket, ActivityBucket{{7, 7, 7, 7}});
+    s.commit_unit();
+    f.reopen();
+    CHECK(show(f.store->activity("t", "u", 2 * kBucket)) == "bucket[7,7,7,7]");
+    CHECK(show(f.store->activity("t", "u", 159 * kBucket)) == "bucket[159,1,0,0]");
+}
+
 TEST_CASE("a database claiming a future schema version is refused, naming the file") {
     TempDir dir;
     const auto path = dir.path() / "flowwatch.db";
