@@ -299,6 +299,8 @@ Result<ReadCounts> read_input_file(const std::filesystem::path& path, RecordRead
     if (!file) {
         return fail(open_error(path));
     }
+    // Reads go straight into our buffers; stdio's own buffer would be one more copy.
+    std::setvbuf(file.get(), nullptr, _IONBF, 0);
     std::string head;
     head.resize_and_overwrite(kHeadBytes, [&file](char* data, std::size_t size) {
         return std::fread(data, 1, size, file.get());
