@@ -5,36 +5,20 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "agent/api/client_credential.h"
+#include "tests/support/scratch_folder.h"
 
 using namespace flowwatch;
 using namespace flowwatch::agent;
 using namespace flowwatch::agent::api;
+using flowwatch::test::ScratchFolder;
+using flowwatch::test::write_file;
 
 namespace {
 
 constexpr const char* kSecretValue = "Xy7~credential.Value_0123";
-
-struct TempDir {
-    TempDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "flowwatch-cred-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    std::filesystem::path path;
-};
-
-void write_file(const std::filesystem::path& path, const std::string& text) {
-    std::ofstream(path, std::ios::binary) << text;
-}
 
 TenantConfig tenant_with(SecretSource source) {
     TenantConfig tenant;
@@ -47,9 +31,9 @@ TenantConfig tenant_with(SecretSource source) {
 }  // namespace
 
 TEST_CASE("a secret file is read without its trailing newline") {
-    TempDir dir;
-    write_file(dir.path / "secret", std::string(kSecretValue) + "\r\n");
-    auto credential = load_client_credential(tenant_with({.file = (dir.path / "secret").string()}));
+    ScratchFolder dir;
+    write_file(dir / "secret", std::string(kSecretValue) + "\r\n");
+    auto credential = load_client_credential(tenant_with({.file = (dir / "secret").string()}));
     REQUIRE(credential);
     CHECK(credential->secret == kSecretValue);
     CHECK_FALSE(credential->signer.has_value());
@@ -68,9 +52,9 @@ TEST_CASE("a secret comes from the environment variable client_secret_env names"
 }
 
 TEST_CASE("a secret comes from systemd's credentials directory, and needs it set") {
-    TempDir dir;
-    write_file(dir.path / "o365-secret", kSecretValue);
-    ::setenv("CREDENTIALS_DIRECTORY", dir.path.c_str(), 1);
+    ScratchFolder dir;
+    write_file(dir / "o365-secret", kSecretValue);
+    ::setenv("CREDENTIALS_DIRECTORY", dir.path().c_str(), 1);
     auto credential = load_client_credential(tenant_with({.credential = "o365-secret"}));
     ::unsetenv("CREDENTIALS_DIRECTORY");
     REQUIRE(credential);
@@ -82,14 +66,14 @@ TEST_CASE("a secret comes from systemd's credentials directory, and needs it set
 }
 
 TEST_CASE("an unreadable or empty secret file is named in the error") {
-    TempDir dir;
-    auto missing = load_client_credential(tenant_with({.file = (dir.path / "nope").string()}));
+    ScratchFolder dir;
+    auto missing = load_client_credential(tenant_with({.file = (dir / "nope").string()}));
     REQUIRE_FALSE(missing);
-    CHECK(missing.error().message.find((dir.path / "nope").string()) != std::string::npos);
+    CHECK(missing.error().message.find((dir / "nope").string()) != std::string::npos);
     CHECK(missing.error().code == "config");
 
-    write_file(dir.path / "empty", "\n");
-    auto empty = load_client_credential(tenant_with({.file = (dir.path / "empty").string()}));
+    write_file(dir / "empty", "\n");
+    auto empty = load_client_credential(tenant_with({.file = (dir / "empty").string()}));
     REQUIRE_FALSE(empty);
     CHECK(empty.error().message.find("is empty") != std::string::npos);
 }

@@ -13,11 +13,13 @@
 #include "agent/api/tenant_poller.h"
 #include "storage/sqlite_store.h"
 #include "tests/agent/test_api_fakes.h"
+#include "tests/support/scratch_folder.h"
 
 using namespace flowwatch;
 using namespace flowwatch::agent;
 using namespace flowwatch::agent::api;
 using namespace flowwatch::agent::api::testing;
+using flowwatch::test::ScratchFolder;
 using namespace std::chrono_literals;
 
 namespace {
@@ -58,25 +60,10 @@ struct FakeApi {
     }
 };
 
-struct TempDatabase {
-    TempDatabase() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "flowwatch-poller-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        dir = pattern;
-    }
-    ~TempDatabase() {
-        std::error_code ignored;
-        std::filesystem::remove_all(dir, ignored);
-    }
-    std::filesystem::path file() const { return dir / "flowwatch.db"; }
-    std::filesystem::path dir;
-};
-
 /// One agent process: a fresh poller on the database file, run for one cycle.
-Result<PollStats> one_cycle(const TempDatabase& db, FakeApi& api, FakeTime& time) {
+Result<PollStats> one_cycle(const ScratchFolder& db, FakeApi& api, FakeTime& time) {
     ::setenv("FLOWWATCH_POLLER_TEST_SECRET", "poller-secret", 1);
-    auto store = storage::SqliteStore::open(db.file());
+    auto store = storage::SqliteStore::open(db / "flowwatch.db");
     REQUIRE(store);
     TenantPollerOptions options;
     options.tenant.tenant_id = kTenantId;
@@ -97,7 +84,7 @@ Result<PollStats> one_cycle(const TempDatabase& db, FakeApi& api, FakeTime& time
 TEST_CASE("a listing that answers AF20023 starts the subscription and leaves the window") {
     for (const char* code : {"AF20022", "AF20023"}) {
         CAPTURE(code);
-        TempDatabase db;
+        ScratchFolder db;
         FakeApi api;
         FakeTime time;
         api.listing_error = code;
@@ -117,7 +104,7 @@ TEST_CASE("a listing that answers AF20023 starts the subscription and leaves the
 }
 
 TEST_CASE("a subscription start is sent at most once in 15 minutes, across restarts") {
-    TempDatabase db;
+    ScratchFolder db;
     FakeApi api;
     FakeTime time;
     api.listed_status = "disabled";
