@@ -20,7 +20,6 @@ struct RowTraits<TenantBaseline> {
     static constexpr std::array kColumns{"first_event_ms", "last_event_ms",      "records",
                                          "makers",         "creations",          "edits",
                                          "deletions",      "permission_changes", "active_buckets"};
-    static constexpr bool kLastKeyIsInteger = false;
     static TenantBaseline read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const TenantBaseline& row);
 };
@@ -44,7 +43,6 @@ struct RowTraits<UserBaseline> {
                                          "deletion_burst_ms",
                                          "permission_burst_ms",
                                          "environments"};
-    static constexpr bool kLastKeyIsInteger = false;
     static UserBaseline read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const UserBaseline& row);
 };
@@ -55,7 +53,6 @@ struct RowTraits<UserConnectorBaseline> {
     static constexpr std::array kKeys{"tenant", "user", "connector"};
     static constexpr std::array kColumns{"display", "first_seen_ms", "last_seen_ms",
                                          "flows",   "events",        "environments"};
-    static constexpr bool kLastKeyIsInteger = false;
     static UserConnectorBaseline read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const UserConnectorBaseline& row);
 };
@@ -66,7 +63,6 @@ struct RowTraits<ScopeConnectorBaseline> {
     static constexpr std::array kKeys{"tenant", "scope", "connector"};
     static constexpr std::array kColumns{"display", "first_seen_ms", "last_seen_ms", "makers",
                                          "flows"};
-    static constexpr bool kLastKeyIsInteger = false;
     static ScopeConnectorBaseline read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const ScopeConnectorBaseline& row);
 };
@@ -76,7 +72,6 @@ struct RowTraits<EnvironmentBaseline> {
     static constexpr const char* kTable = "environment";
     static constexpr std::array kKeys{"tenant", "environment"};
     static constexpr std::array kColumns{"first_seen_ms", "last_seen_ms", "makers", "flows"};
-    static constexpr bool kLastKeyIsInteger = false;
     static EnvironmentBaseline read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const EnvironmentBaseline& row);
 };
@@ -88,7 +83,6 @@ struct RowTraits<FlowState> {
     static constexpr std::array kColumns{"environment",   "creator",    "creator_certain",
                                          "created_ms",    "connectors", "last_actor",
                                          "last_event_ms", "deleted",    "connector_history"};
-    static constexpr bool kLastKeyIsInteger = false;
     static FlowState read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const FlowState& row);
 };
@@ -98,11 +92,7 @@ struct RowTraits<ActivityBucket> {
     static constexpr const char* kTable = "activity";
     static constexpr std::array kKeys{"tenant", "user", "bucket_start_ms"};
     static constexpr std::array kColumns{"creations", "edits", "deletions", "permission_changes"};
-    static constexpr bool kLastKeyIsInteger = true;
-    static ActivityBucket read(const ReusableStatement& statement) {
-        return read_from(statement, 0);
-    }
-    /// Reads the counters from the columns starting at `first`.
+    /// Reads the counters from the columns starting at `first` (after the bucket start).
     static ActivityBucket read_from(const ReusableStatement& statement, int first);
     static void bind(ReusableStatement& statement, int first, const ActivityBucket& row);
 };
@@ -113,7 +103,6 @@ struct RowTraits<FlowOwner> {
     static constexpr const char* kTable = "flow_owner";
     static constexpr std::array kKeys{"tenant", "flow_id", "user"};
     static constexpr std::array kColumns{"permission", "granted_by", "granted_at_ms", "by_admin"};
-    static constexpr bool kLastKeyIsInteger = false;
     /// Reads the user column first, then kColumns.
     static FlowOwner read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const FlowOwner& row);

@@ -40,8 +40,7 @@ class CacheKey {
         return part;
     }
 
-    /// Orders keys part by part, bytewise: the order of SQLite's BINARY collation over text
-    /// parts (an integer part, stored by its bytes, sorts by them, which still groups equal ones).
+    /// Orders keys part by part, bytewise: the order of SQLite's BINARY collation over text.
     static bool parts_less(std::string_view a, std::string_view b) {
         CacheKey left(a);
         CacheKey right(b);

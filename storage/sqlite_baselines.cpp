@@ -18,7 +18,7 @@ std::vector<FlowOwner>& owners_of(SqliteStore::State& s) {
     }
     std::vector<FlowOwner> owners;
     StatementUse use(s.select_owners);
-    bind_key<FlowOwner>(*use, s.key, 2);
+    bind_key(*use, s.key, 2);
     while (use->next_row()) {
         owners.push_back(RowTraits<FlowOwner>::read(*use));
     }
@@ -58,12 +58,12 @@ void flush_owners(SqliteStore::State& s) {
     s.owners.flush_dirty([&s](std::string_view key, const std::vector<FlowOwner>& owners) {
         {
             StatementUse erase(s.delete_owners);
-            bind_key<FlowOwner>(*erase, key, 2);
+            bind_key(*erase, key, 2);
             erase->run();
         }
         for (const FlowOwner& owner : owners) {
             StatementUse insert(s.insert_owner);
-            const int next = bind_key<FlowOwner>(*insert, key, 2);
+            const int next = bind_key(*insert, key, 2);
             insert->bind(next, owner.user);
             RowTraits<FlowOwner>::bind(*insert, next + 1, owner);
             insert->run();
@@ -201,8 +201,8 @@ void flush_activity(SqliteStore::State& s) {
     s.activity.flush_dirty([&s](std::string_view key, const UserActivity& activity) {
         for (const std::int64_t start : activity.written) {
             StatementUse use(s.upsert_bucket);
-            // The key is (tenant, user); the bucket start completes the table's key.
-            const int next = bind_key<ActivityBucket>(*use, key, 2);
+            // The cache key is (tenant, user); the bucket start completes the table's key.
+            const int next = bind_key(*use, key, 2);
             use->bind(next, start);
             RowTraits<ActivityBucket>::bind(*use, next + 1, *activity.find(start));
             use->run();

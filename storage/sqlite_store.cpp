@@ -108,17 +108,7 @@ void SqliteStore::commit_unit() {
         // Only now is the database what the caches say; a failure above leaves them dirty for
         // rollback_unit to drop.
         s.in_unit = false;
-        s.activity.for_each_dirty([](UserActivity& activity) {
-            activity.written.clear();
-            // Forget the oldest clean buckets of a long history; they stay in the table.
-            if (activity.buckets.size() > kActivityBucketsKept) {
-                const auto drop = activity.buckets.size() - kActivityBucketsKept;
-                activity.buckets.erase(
-                    activity.buckets.begin(),
-                    activity.buckets.begin() + static_cast<std::ptrdiff_t>(drop));
-                activity.known_from = activity.buckets.front().first;
-            }
-        });
+        s.activity.for_each_dirty([](UserActivity& activity) { activity.committed(); });
         for_each_cache(s, [&s](auto& cache) {
             cache.mark_clean();
             cache.trim(s.options.cache_rows, s.unit);

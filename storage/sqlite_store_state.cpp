@@ -88,4 +88,13 @@ void UserActivity::put(std::int64_t start, const ActivityBucket& bucket) {
     }
 }
 
+void UserActivity::committed() {
+    written.clear();
+    if (buckets.size() > kActivityBucketsKept) {
+        const auto drop = static_cast<std::ptrdiff_t>(buckets.size() - kActivityBucketsKept);
+        buckets.erase(buckets.begin(), buckets.begin() + drop);
+        known_from = buckets.front().first;
+    }
+}
+
 }  // namespace flowwatch::storage

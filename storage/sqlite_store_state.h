@@ -4,7 +4,6 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,20 +35,12 @@ struct CachedTable {
     ReusableStatement upsert;
 };
 
-/// Binds the parts of a cache key as parameters 1..n; returns the next free index.
-template <typename Row>
-int bind_key(ReusableStatement& statement, std::string_view key, std::size_t parts) {
+/// Binds the first `parts` parts of a cache key as parameters 1..n; returns the next free index.
+inline int bind_key(ReusableStatement& statement, std::string_view key, std::size_t parts) {
     CacheKey reader(key);
     int index = 1;
     for (std::size_t i = 0; i < parts; ++i, ++index) {
-        const std::string_view part = reader.next();
-        if (RowTraits<Row>::kLastKeyIsInteger && i + 1 == RowTraits<Row>::kKeys.size()) {
-            std::int64_t value = 0;
-            std::memcpy(&value, part.data(), sizeof value);
-            statement.bind(index, value);
-        } else {
-            statement.bind(index, part);
-        }
+        statement.bind(index, reader.next());
     }
     return index;
 }
@@ -62,7 +53,7 @@ std::optional<Row> cached_row(CachedTable<Row>& table, const std::string& key, s
         return entry->row;
     }
     StatementUse use(table.select);
-    bind_key<Row>(*use, key, RowTraits<Row>::kKeys.size());
+    bind_key(*use, key, RowTraits<Row>::kKeys.size());
     std::optional<Row> row;
     if (use->next_row()) {
         row = RowTraits<Row>::read(*use);
@@ -75,7 +66,7 @@ template <typename Row>
 void flush_table(CachedTable<Row>& table) {
     table.cache.flush_dirty([&table](std::string_view key, const Row& row) {
         StatementUse use(table.upsert);
-        const int next = bind_key<Row>(*use, key, RowTraits<Row>::kKeys.size());
+        const int next = bind_key(*use, key, RowTraits<Row>::kKeys.size());
         RowTraits<Row>::bind(*use, next, row);
         use->run();
     });
@@ -92,6 +83,9 @@ struct UserActivity {
     const ActivityBucket* find(std::int64_t start) const;
     /// Adds or replaces the bucket at `start`.
     void put(std::int64_t start, const ActivityBucket& bucket);
+    /// After a commit: nothing is pending, and the oldest clean buckets of a long history are
+    /// forgotten (they stay in the table).
+    void committed();
 };
 
 /// Buckets kept per user beyond the window; older clean ones are forgotten after a commit.
@@ -113,11 +107,6 @@ struct SqliteStore::State {
         return key;
     }
     void append_part(std::string_view part) { CacheKey::append(key, part); }
-    void append_part(std::int64_t part) {
-        char bytes[sizeof part];
-        std::memcpy(bytes, &part, sizeof part);
-        CacheKey::append(key, std::string_view(bytes, sizeof part));
-    }
 
     SQLite::Database db;
     SqliteStoreOptions options;
