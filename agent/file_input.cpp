@@ -322,15 +322,9 @@ Result<ReadCounts> read_input_file(const std::filesystem::path& path, RecordRead
     if (!in) {
         return fail(open_error(path));
     }
-    switch (*format) {
-        case InputFormat::json_document:
-            break;
-        case InputFormat::ndjson:
-            return read_ndjson(in, origin, reader, units, on_diagnostic);
-        case InputFormat::purview_csv:
-            return read_purview_csv(in, origin, reader, units, on_diagnostic);
-    }
-    return fail(fmt::format("{}: unknown input format", origin));
+    return *format == InputFormat::ndjson
+               ? read_ndjson(in, origin, reader, units, on_diagnostic)
+               : read_purview_csv(in, origin, reader, units, on_diagnostic);
 }
 
 }  // namespace flowwatch::agent
