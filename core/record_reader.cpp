@@ -345,19 +345,18 @@ CollectedFields record_failure(std::string message) {
 /// Reads the fields of one record object in a single pass. Gives nullopt for a record of another
 /// kind as soon as its RecordType says so; the rest of it is never looked at.
 CollectedFields collect_object_fields(od::object& object) {
-    const auto failed = json_failure;
     RawRecord raw;
     for (auto member : object) {
         od::field field;
         if (auto error = std::move(member).get(field)) {
-            return failed(error);
+            return json_failure(error);
         }
         const Field which = field_of(field.key());
         if (which == Field::unknown) {
             continue;
         }
         if (auto error = read_field(which, field.value(), raw)) {
-            return failed(error);
+            return json_failure(error);
         }
         if (raw.record_type_wrong) {
             return record_failure("RecordType is not a number or a string");
@@ -379,14 +378,13 @@ CollectedFields collect_object_fields(od::object& object) {
 
 /// collect_object_fields over a record given alone.
 CollectedFields collect_fields(od::parser& parser, simdjson::padded_string_view json) {
-    const auto failed = json_failure;
     od::document doc;
     if (auto error = parser.iterate(json).get(doc)) {
-        return failed(error);
+        return json_failure(error);
     }
     od::object object;
     if (auto error = doc.get_object().get(object)) {
-        return failed(error);
+        return json_failure(error);
     }
     return collect_object_fields(object);
 }
