@@ -191,7 +191,8 @@ class Store : public BaselineStore {
     virtual void commit_unit() = 0;
     virtual void rollback_unit() = 0;
 
-    /// Records that a Power Automate record id was evaluated; false when it already was.
+    /// Records that a Power Automate record was evaluated; false when it already was. A record is
+    /// known by its id and its event time: the API repeats a record with both unchanged.
     virtual bool mark_record_seen(std::string_view tenant, std::string_view record_id,
                                   Timestamp time) = 0;
 

@@ -148,7 +148,35 @@ DROP TABLE environment_connector_maker;
 DROP TABLE flow_connector;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}};
+// Version 3: seen record ids are kept in event-time order, so marking a record writes near the
+// end of the index rather than at a random page, and forgetting old ids is a range delete. The
+// API repeats a record with its id and its time unchanged. A flow is found by its key alone, so
+// its table loses the rowid it never used.
+constexpr const char* kMigration3 = R"sql(
+CREATE TABLE seen_record_v3 (
+    time_ms INTEGER NOT NULL, tenant TEXT NOT NULL, record_id TEXT NOT NULL,
+    PRIMARY KEY (time_ms, tenant, record_id)
+) WITHOUT ROWID;
+INSERT INTO seen_record_v3 (time_ms, tenant, record_id)
+    SELECT time_ms, tenant, record_id FROM seen_record;
+DROP TABLE seen_record;
+ALTER TABLE seen_record_v3 RENAME TO seen_record;
+CREATE TABLE flow_v3 (
+    tenant TEXT NOT NULL, flow_id TEXT NOT NULL,
+    environment TEXT NOT NULL, creator TEXT NOT NULL, creator_certain INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    connectors TEXT NOT NULL,  -- JSON: [[key, display], ...]
+    last_actor TEXT NOT NULL, last_event_ms INTEGER NOT NULL, deleted INTEGER NOT NULL,
+    connector_history TEXT NOT NULL,  -- JSON: [key, ...]
+    PRIMARY KEY (tenant, flow_id)
+) WITHOUT ROWID;
+INSERT INTO flow_v3 SELECT tenant, flow_id, environment, creator, creator_certain, created_ms,
+    connectors, last_actor, last_event_ms, deleted, connector_history FROM flow;
+DROP TABLE flow;
+ALTER TABLE flow_v3 RENAME TO flow;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3}};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 constexpr const char* kCreateVersionTable =

@@ -126,8 +126,8 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
     /// The schema version the file is at (kSchemaVersion once open).
     Result<int> schema_version();
     /// Forgets seen record ids with event time before `before`; returns how many. Only safe for
-    /// times older than any record the API can still deliver.
-    /// TODO: this scans the whole table; add an index on time_ms if pruning runs often.
+    /// times older than any record the API can still deliver. The ids are kept in time order,
+    /// so this reads only what it deletes.
     Result<std::int64_t> prune_seen_records(Timestamp before);
     /// Rows held by the baseline caches (for tests and the status endpoint).
     std::size_t cached_rows() const;

@@ -85,6 +85,38 @@ TEST_CASE("a version 1 database moves its set tables into the rows they belong t
     CHECK_FALSE(raw.tableExists("flow_connector"));
 }
 
+TEST_CASE("a version 2 database keeps its seen records and flows in the re-keyed tables") {
+    TempDir dir;
+    const auto path = dir.path() / "flowwatch.db";
+    {
+        SQLite::Database v2(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        REQUIRE(storage::migrate(v2, storage::schema_migrations().first(2), "v2").has_value());
+        v2.exec(R"sql(
+            INSERT INTO seen_record VALUES ('t', 'r1', 100), ('t', 'r2', 300), ('x', 'r1', 100);
+            INSERT INTO flow VALUES ('t', 'f1', 'env-a', 'u1', 1, 5, '[["http","HTTP"]]', 'u1', 6,
+                                     0, '["http","dropbox"]');
+        )sql");
+    }
+
+    auto store = SqliteStore::open(path);
+    REQUIRE(store.has_value());
+    auto& s = **store;
+    CHECK(*s.schema_version() == storage::kSchemaVersion);
+    s.begin_unit();
+    CHECK_FALSE(s.mark_record_seen("t", "r1", at_ms(100)));
+    CHECK_FALSE(s.mark_record_seen("x", "r1", at_ms(100)));
+    CHECK(s.mark_record_seen("t", "r3", at_ms(200)));
+    s.commit_unit();
+    CHECK(s.flow("t", "f1")->connector_history == std::vector<std::string>{"http", "dropbox"});
+    CHECK(s.flow("t", "f1")->creator == "u1");
+    // Forgetting by time is a range of the new key: the older two go, the rest stay.
+    CHECK(*s.prune_seen_records(at_ms(150)) == 2);
+    s.begin_unit();
+    CHECK_FALSE(s.mark_record_seen("t", "r2", at_ms(300)));
+    CHECK(s.mark_record_seen("t", "r1", at_ms(100)));
+    s.commit_unit();
+}
+
 TEST_CASE("a user's old activity buckets, forgotten by the cache, are read back from the file") {
     constexpr std::int64_t kBucket = kActivityBucketMillis;
     SqliteFixture f;

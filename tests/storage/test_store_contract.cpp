@@ -31,11 +31,11 @@ ContentGap sample_gap(std::string tenant, std::string id) {
                       at_ms(3000)};
 }
 
-/// Asks whether a record id is known, without changing anything.
+/// Asks whether a record is known, without changing anything.
 template <typename S>
-bool record_known(S& store, std::string_view id) {
+bool record_known(S& store, std::string_view id, std::int64_t time_ms) {
     store.begin_unit();
-    const bool added = store.mark_record_seen(kT, id, at_ms(1));
+    const bool added = store.mark_record_seen(kT, id, at_ms(time_ms));
     store.rollback_unit();
     return !added;
 }
@@ -51,7 +51,7 @@ std::string describe(S& s) {
     out += show(s.flow_owners(kT, "f0")) + show(s.flow_owners(kT, "f1")) + "\n";
     out += show(s.activity(kT, "u1", 600'000)) + "\n";
     out += show(s.user(kT, "u0")) + "\n";
-    out += fmt::format("seen {} {}\n", record_known(s, "r0"), record_known(s, "r1"));
+    out += fmt::format("seen {} {}\n", record_known(s, "r0", 10), record_known(s, "r1", 20));
     out += show(s.recent_alerts(0, 100)) + "\n";
     out += fmt::format("content {} {} cursor {} start {} delivered {}\n",
                        s.content_committed(kT, "c0"), s.content_committed(kT, "c1"),
@@ -365,6 +365,8 @@ TEST_CASE_TEMPLATE("a record id is seen exactly once, across units and re-openin
     CHECK(s.mark_record_seen(kT, "r1", at_ms(5)));
     CHECK_FALSE(s.mark_record_seen(kT, "r1", at_ms(5)));
     CHECK(s.mark_record_seen("tenant-b", "r1", at_ms(5)));
+    // A record is its id and its time: the same id at another time is another record.
+    CHECK(s.mark_record_seen(kT, "r1", at_ms(7)));
     s.commit_unit();
 
     s.begin_unit();

@@ -161,11 +161,11 @@ void MemoryStore::rollback_unit() {
 
 bool MemoryStore::mark_record_seen(std::string_view tenant, std::string_view record_id,
                                    Timestamp time) {
-    Key2 key{s(tenant), s(record_id)};
+    KeyTime key{s(tenant), s(record_id), to_millis(time)};
     if (seen_.find(key)) {
         return false;
     }
-    seen_.put(key, to_millis(time), in_unit_);
+    seen_.put(key, true, in_unit_);
     return true;
 }
 
@@ -283,8 +283,8 @@ std::vector<storage::AlertCount> MemoryStore::alert_counts() const {
 
 std::int64_t MemoryStore::prune_seen_records(Timestamp before) {
     std::int64_t pruned = 0;
-    for (const auto& [key, time_ms] : seen_.snapshot()) {
-        if (time_ms < to_millis(before)) {
+    for (const auto& [key, seen] : seen_.snapshot()) {
+        if (std::get<2>(key) < to_millis(before)) {
             seen_.erase(key, in_unit_);
             ++pruned;
         }

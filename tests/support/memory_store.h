@@ -155,7 +155,7 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
     using Key1 = std::string;
     using Key2 = std::pair<std::string, std::string>;
     using Key3 = std::tuple<std::string, std::string, std::string>;
-    using ActivityKey = std::tuple<std::string, std::string, std::int64_t>;
+    using KeyTime = std::tuple<std::string, std::string, std::int64_t>;
 
     /// Calls `step` on every map, so commit and rollback cannot forget one.
     template <typename Step>
@@ -169,8 +169,8 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
     UnitMap<Key2, EnvironmentBaseline> environments_;
     UnitMap<Key2, FlowState> flows_;
     UnitMap<Key2, std::vector<FlowOwner>> owners_;  ///< Sorted by user.
-    UnitMap<ActivityKey, ActivityBucket> activity_;
-    UnitMap<Key2, std::int64_t> seen_;           ///< (tenant, record id) -> event time in ms
+    UnitMap<KeyTime, ActivityBucket> activity_;
+    UnitMap<KeyTime, bool> seen_;  ///< (tenant, record id, event time in ms)
     UnitMap<std::int64_t, StoredAlert> alerts_;  ///< By sequence.
     UnitMap<Key1, std::int64_t> alert_ids_;      ///< Alert id -> sequence.
     UnitMap<Key2, Timestamp> cursors_;
