@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "core/activity.h"
+
 namespace flowwatch {
 
 namespace {
@@ -92,11 +94,6 @@ bool has_exfiltration_shape(const std::vector<Connector>& connectors) {
     bool sink = std::ranges::any_of(
         connectors, [](const Connector& c) { return is_risky(classify_connector(c)); });
     return source && sink;
-}
-
-/// Start of the activity bucket that holds `ms`.
-std::int64_t bucket_start(std::int64_t ms) {
-    return ms - (((ms % kActivityBucketMillis) + kActivityBucketMillis) % kActivityBucketMillis);
 }
 
 int clamp_score(double score) {
@@ -510,17 +507,9 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
     }
     auto kind = static_cast<std::size_t>(*ctx.kind);
     std::int64_t now_ms = to_millis(r.time);
-    std::int64_t bucket = bucket_start(now_ms);
-
-    std::int64_t count = 0;
-    std::int64_t window_buckets = 0;
-    for (const ActivityBucket& recent : store_.activity_window(r.tenant, r.user, bucket)) {
-        const auto& counts = recent.counts;
-        count += counts.at(kind);
-        if (std::ranges::any_of(counts, [](std::int64_t n) { return n > 0; })) {
-            ++window_buckets;
-        }
-    }
+    const WindowActivity window = window_activity(user->recent_activity, now_ms, *ctx.kind);
+    const std::int64_t count = window.events;
+    const std::int64_t window_buckets = window.active_buckets;
 
     // Both usual paces leave this user's window out, so a burst does not raise its own bar
     // (in a small tenant it would otherwise be much of the tenant's rate).
@@ -598,15 +587,13 @@ void Detector::learn(const Context& ctx) {
 
     if (ctx.kind) {
         auto kind = static_cast<std::size_t>(*ctx.kind);
-        std::int64_t now_ms = to_millis(r.time);
-        std::int64_t start = bucket_start(now_ms);
-        ActivityBucket bucket = store_.activity(r.tenant, r.user, start);
-        bool was_empty = std::ranges::all_of(bucket.counts, [](std::int64_t n) { return n == 0; });
-        ++bucket.counts.at(kind);
-        store_.put_activity(r.tenant, r.user, start, bucket);
+        const BucketChange change =
+            count_activity(user.recent_activity, to_millis(r.time), *ctx.kind);
         ++user.activity.events.at(kind);
         ++tenant.activity.events.at(kind);
-        if (was_empty) {
+        // An event beyond the horizon may not have opened a bucket; counting it as one lowers
+        // the usual pace a little, which can only make a burst easier to see.
+        if (change != BucketChange::extended) {
             ++user.activity.active_buckets;
             ++tenant.activity.active_buckets;
         }

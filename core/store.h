@@ -23,6 +23,15 @@ inline constexpr std::size_t kActivityKinds = 4;
 /// Activity is counted in buckets of this length; a burst is judged over kBurstWindowBuckets.
 inline constexpr std::int64_t kActivityBucketMillis = 10 * 60 * 1000;
 inline constexpr int kBurstWindowBuckets = 6;
+/// A user's buckets are kept for this long behind their newest one, so that records delivered
+/// out of order within it still land in their own bucket.
+inline constexpr std::int64_t kActivityHorizonMillis = 24 * 60 * 60 * 1000;
+
+/// A user's events of each kind in the kActivityBucketMillis that begin at start_ms.
+struct ActivityBucket {
+    std::int64_t start_ms = 0;
+    std::array<std::int64_t, kActivityKinds> counts{};
+};
 
 /// Running totals of activity over a user's (or a tenant's) whole history.
 struct ActivityTotals {
@@ -48,6 +57,8 @@ struct UserBaseline {
     /// Environments in which the user has created or edited a flow.
     std::vector<std::string> environments;
     ActivityTotals activity;
+    /// Buckets with activity up to kActivityHorizonMillis behind the newest, oldest first.
+    std::vector<ActivityBucket> recent_activity;
     /// Event time of the last burst alert per ActivityKind (0 = never), so a burst alerts once.
     std::array<std::int64_t, kActivityKinds> last_burst_ms{};
 };
@@ -99,13 +110,6 @@ struct FlowOwner {
     bool by_admin = false;
 };
 
-struct ActivityBucket {
-    std::array<std::int64_t, kActivityKinds> counts{};
-};
-
-/// The kBurstWindowBuckets buckets that end a burst window, newest first.
-using ActivityWindow = std::array<ActivityBucket, kBurstWindowBuckets>;
-
 /// Adds `value` to a small set kept as a list; true when it was not there before.
 inline bool add_to_set(std::vector<std::string>& set, std::string_view value) {
     if (std::ranges::find(set, value) != set.end()) {
@@ -156,24 +160,6 @@ class BaselineStore {
                                 const FlowOwner& owner) = 0;
     virtual void remove_flow_owner(std::string_view tenant, std::string_view flow_id,
                                    std::string_view user) = 0;
-
-    /// The bucket that starts at `bucket_start_ms` (a multiple of kActivityBucketMillis).
-    virtual ActivityBucket activity(std::string_view tenant, std::string_view user,
-                                    std::int64_t bucket_start_ms) = 0;
-    virtual void put_activity(std::string_view tenant, std::string_view user,
-                              std::int64_t bucket_start_ms, const ActivityBucket& row) = 0;
-    /// The window whose newest bucket starts at `last_bucket_start_ms`. A store may read it at
-    /// once rather than a bucket at a time.
-    virtual ActivityWindow activity_window(std::string_view tenant, std::string_view user,
-                                           std::int64_t last_bucket_start_ms) {
-        ActivityWindow window;
-        for (std::size_t i = 0; i < window.size(); ++i) {
-            window[i] = activity(
-                tenant, user,
-                last_bucket_start_ms - static_cast<std::int64_t>(i) * kActivityBucketMillis);
-        }
-        return window;
-    }
 };
 
 /// An alert as kept by the store: the alert and whether it met the emit threshold.

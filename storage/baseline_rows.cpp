@@ -1,5 +1,6 @@
 #include "storage/baseline_rows.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "core/time.h"
@@ -86,6 +88,31 @@ std::vector<std::string> names_from_text(const std::string& text) {
     return nlohmann::json::parse(text).get<std::vector<std::string>>();
 }
 
+/// Activity buckets as `[[start_ms, creations, edits, deletions, permission_changes], ...]`.
+std::string buckets_to_text(const std::vector<ActivityBucket>& buckets) {
+    std::string out = "[";
+    for (const ActivityBucket& bucket : buckets) {
+        fmt::format_to(std::back_inserter(out), "{}[{},{}]", out.size() == 1 ? "" : ",",
+                       bucket.start_ms, fmt::join(bucket.counts, ","));
+    }
+    out += ']';
+    return out;
+}
+
+std::vector<ActivityBucket> buckets_from_text(const std::string& text) {
+    std::vector<ActivityBucket> buckets;
+    for (const auto& entry : nlohmann::json::parse(text)) {
+        ActivityBucket bucket{.start_ms = entry.at(0).get<std::int64_t>()};
+        for (std::size_t kind = 0; kind < kActivityKinds; ++kind) {
+            bucket.counts[kind] = entry.at(kind + 1).get<std::int64_t>();
+        }
+        buckets.push_back(bucket);
+    }
+    // The counting code relies on the order; a file edited by hand need not keep it.
+    std::ranges::sort(buckets, {}, &ActivityBucket::start_ms);
+    return buckets;
+}
+
 std::vector<Connector> connectors_from_text(const std::string& text) {
     std::vector<Connector> connectors;
     for (const auto& pair : nlohmann::json::parse(text)) {
@@ -129,6 +156,7 @@ UserBaseline RowTraits<UserBaseline>::read(const ReusableStatement& statement) {
     row.activity.active_buckets = statement.integer(9);
     row.last_burst_ms = read_counters(statement, 10);
     row.environments = names_from_text(statement.text(14));
+    row.recent_activity = buckets_from_text(statement.text(15));
     return row;
 }
 
@@ -143,6 +171,7 @@ void RowTraits<UserBaseline>::bind(ReusableStatement& statement, int first,
     statement.bind(first + 9, row.activity.active_buckets);
     bind_counters(statement, first + 10, row.last_burst_ms);
     statement.bind(first + 14, names_to_text(row.environments));
+    statement.bind(first + 15, buckets_to_text(row.recent_activity));
 }
 
 UserConnectorBaseline RowTraits<UserConnectorBaseline>::read(const ReusableStatement& statement) {
@@ -226,15 +255,6 @@ void RowTraits<FlowState>::bind(ReusableStatement& statement, int first, const F
     statement.bind(first + 6, to_millis(row.last_event));
     statement.bind_flag(first + 7, row.deleted);
     statement.bind(first + 8, names_to_text(row.connector_history));
-}
-
-ActivityBucket RowTraits<ActivityBucket>::read_from(const ReusableStatement& statement, int first) {
-    return ActivityBucket{read_counters(statement, first)};
-}
-
-void RowTraits<ActivityBucket>::bind(ReusableStatement& statement, int first,
-                                     const ActivityBucket& row) {
-    bind_counters(statement, first, row.counts);
 }
 
 FlowOwner RowTraits<FlowOwner>::read(const ReusableStatement& statement) {

@@ -42,7 +42,8 @@ struct RowTraits<UserBaseline> {
                                          "edit_burst_ms",
                                          "deletion_burst_ms",
                                          "permission_burst_ms",
-                                         "environments"};
+                                         "environments",
+                                         "recent_activity"};
     static UserBaseline read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const UserBaseline& row);
 };
@@ -87,16 +88,6 @@ struct RowTraits<FlowState> {
     static void bind(ReusableStatement& statement, int first, const FlowState& row);
 };
 
-template <>
-struct RowTraits<ActivityBucket> {
-    static constexpr const char* kTable = "activity";
-    static constexpr std::array kKeys{"tenant", "user", "bucket_start_ms"};
-    static constexpr std::array kColumns{"creations", "edits", "deletions", "permission_changes"};
-    /// Reads the counters from the columns starting at `first` (after the bucket start).
-    static ActivityBucket read_from(const ReusableStatement& statement, int first);
-    static void bind(ReusableStatement& statement, int first, const ActivityBucket& row);
-};
-
 /// A flow owner row; selected by (tenant, flow_id), with `user` as the third key.
 template <>
 struct RowTraits<FlowOwner> {
@@ -123,6 +114,42 @@ std::string select_sql() {
         sql += std::string(Traits::kKeys[i]) + " = ?";
     }
     return sql;
+}
+
+/// `INSERT INTO <table> (<keys>, <columns>) VALUES (?...)`
+template <typename Row>
+std::string insert_sql() {
+    using Traits = RowTraits<Row>;
+    std::string names;
+    std::string marks;
+    for (const char* key : Traits::kKeys) {
+        names += std::string(names.empty() ? "" : ", ") + key;
+        marks += marks.empty() ? "?" : ", ?";
+    }
+    for (const char* column : Traits::kColumns) {
+        names += std::string(", ") + column;
+        marks += ", ?";
+    }
+    return std::string("INSERT INTO ") + Traits::kTable + " (" + names + ") VALUES (" + marks + ")";
+}
+
+/// `UPDATE <table> SET <column> = ?k+1, ... WHERE <key> = ?1 AND ...`: parameters are numbered
+/// as in insert_sql, keys first.
+template <typename Row>
+std::string update_sql() {
+    using Traits = RowTraits<Row>;
+    const std::size_t keys = Traits::kKeys.size();
+    std::string sets;
+    std::string where;
+    for (std::size_t i = 0; i < Traits::kColumns.size(); ++i) {
+        sets += std::string(i == 0 ? "" : ", ") + Traits::kColumns[i] + " = ?" +
+                std::to_string(keys + i + 1);
+    }
+    for (std::size_t i = 0; i < keys; ++i) {
+        where +=
+            std::string(i == 0 ? "" : " AND ") + Traits::kKeys[i] + " = ?" + std::to_string(i + 1);
+    }
+    return std::string("UPDATE ") + Traits::kTable + " SET " + sets + " WHERE " + where;
 }
 
 /// `INSERT INTO <table> (<keys>, <columns>) VALUES (?...) ON CONFLICT (<keys>) DO UPDATE ...`

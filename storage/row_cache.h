@@ -67,12 +67,16 @@ struct KeyHash {
     }
 };
 
+/// Whether the database holds a row for a cached key, as far as the cache knows.
+enum class Stored : std::uint8_t { unknown, no, yes };
+
 template <typename Row>
 class RowCache {
   public:
     struct Entry {
         std::optional<Row> row;  ///< Empty: the database has no such row (a cached miss).
         bool dirty = false;      ///< Written in the open unit, not yet in the database.
+        Stored stored = Stored::unknown;
         std::uint64_t last_unit = 0;
     };
 
@@ -88,7 +92,8 @@ class RowCache {
 
     /// Remembers what the database holds for `key` (nothing, when `row` is empty).
     void remember(std::string_view key, std::optional<Row> row, std::uint64_t unit) {
-        rows_.insert_or_assign(std::string(key), Entry{std::move(row), false, unit});
+        const Stored stored = row ? Stored::yes : Stored::no;
+        rows_.insert_or_assign(std::string(key), Entry{std::move(row), false, stored, unit});
     }
 
     /// Holds `row` for `key` until flush_dirty; `dirty` false when it is already stored.
@@ -105,15 +110,16 @@ class RowCache {
         }
     }
 
-    /// Calls `write(key, row)` for every dirty row, in the order of their key parts; they stay
-    /// dirty until mark_clean. In key order, consecutive writes land on the same B-tree pages.
+    /// Calls `write(key, row, stored)` for every dirty row, in the order of their key parts,
+    /// `stored` telling whether the database held the row before the unit; they stay dirty until
+    /// mark_clean. In key order, consecutive writes land on the same B-tree pages.
     template <typename Write>
     void flush_dirty(Write&& write) {
         std::ranges::sort(dirty_, [](const auto* a, const auto* b) {
             return CacheKey::parts_less(a->first, b->first);
         });
         for (const auto* item : dirty_) {
-            write(std::string_view(item->first), *item->second.row);
+            write(std::string_view(item->first), *item->second.row, item->second.stored);
         }
     }
 
@@ -129,6 +135,7 @@ class RowCache {
     void mark_clean() {
         for (auto* item : dirty_) {
             item->second.dirty = false;
+            item->second.stored = Stored::yes;
         }
         dirty_.clear();
     }

@@ -8,6 +8,8 @@
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 
+#include "core/store.h"
+
 namespace flowwatch::storage {
 
 namespace {
@@ -176,7 +178,27 @@ DROP TABLE flow;
 ALTER TABLE flow_v3 RENAME TO flow;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kMigration1}, {2, kMigration2}, {3, kMigration3}};
+// Version 4: a user's activity buckets move into their baseline row, as far back as the detection
+// reads them (a day behind the newest); the table that kept every bucket ever goes. Learning a
+// record then writes one row for the user, not two.
+constexpr const char* kMigration4 = R"sql(
+ALTER TABLE user_baseline ADD COLUMN recent_activity TEXT NOT NULL DEFAULT '[]';
+UPDATE user_baseline SET recent_activity = (
+    SELECT json_group_array(json_array(bucket_start_ms, creations, edits, deletions,
+                                       permission_changes)) FROM (
+        SELECT * FROM activity a
+        WHERE a.tenant = user_baseline.tenant AND a.user = user_baseline.user
+          AND a.bucket_start_ms > (
+              SELECT MAX(bucket_start_ms) FROM activity b
+              WHERE b.tenant = a.tenant AND b.user = a.user) - 86400000
+        ORDER BY bucket_start_ms));
+DROP TABLE activity;
+)sql";
+
+static_assert(kActivityHorizonMillis == 86'400'000, "migration 4 keeps the horizon's buckets");
+
+constexpr Migration kMigrations[] = {
+    {1, kMigration1}, {2, kMigration2}, {3, kMigration3}, {4, kMigration4}};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 constexpr const char* kCreateVersionTable =

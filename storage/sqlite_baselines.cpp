@@ -26,36 +26,10 @@ std::vector<FlowOwner>& owners_of(SqliteStore::State& s) {
     return *s.owners.find(s.key, s.unit)->row;
 }
 
-/// The user's activity with every stored bucket from `from` on, reading what it lacks.
-UserActivity& activity_from(SqliteStore::State& s, std::string_view tenant, std::string_view user,
-                            std::int64_t from) {
-    s.make_key(tenant, user);
-    auto* entry = s.activity.find(s.key, s.unit);
-    if (entry == nullptr) {
-        s.activity.remember(s.key, UserActivity{}, s.unit);
-        entry = s.activity.find(s.key, s.unit);
-    }
-    UserActivity& activity = *entry->row;
-    if (from < activity.known_from) {
-        StatementUse use(s.select_buckets_from);
-        use->bind(1, tenant);
-        use->bind(2, user);
-        use->bind(3, from);
-        use->bind(4, activity.known_from);
-        while (use->next_row()) {
-            // Older than every bucket known, and never written in this unit (writes come after
-            // a read of their bucket), so the table's value is the current one.
-            activity.put(use->integer(0), RowTraits<ActivityBucket>::read_from(*use, 1));
-        }
-        activity.known_from = from;
-    }
-    return activity;
-}
-
 }  // namespace
 
 void flush_owners(SqliteStore::State& s) {
-    s.owners.flush_dirty([&s](std::string_view key, const std::vector<FlowOwner>& owners) {
+    s.owners.flush_dirty([&s](std::string_view key, const std::vector<FlowOwner>& owners, Stored) {
         {
             StatementUse erase(s.delete_owners);
             bind_key(*erase, key, 2);
@@ -194,58 +168,6 @@ void SqliteStore::remove_flow_owner(std::string_view tenant, std::string_view fl
         if (removed > 0) {
             s.owners.put(s.key, std::move(owners), s.unit);
         }
-    });
-}
-
-void flush_activity(SqliteStore::State& s) {
-    s.activity.flush_dirty([&s](std::string_view key, const UserActivity& activity) {
-        for (const std::int64_t start : activity.written) {
-            StatementUse use(s.upsert_bucket);
-            // The cache key is (tenant, user); the bucket start completes the table's key.
-            const int next = bind_key(*use, key, 2);
-            use->bind(next, start);
-            RowTraits<ActivityBucket>::bind(*use, next + 1, *activity.find(start));
-            use->run();
-        }
-    });
-}
-
-ActivityBucket SqliteStore::activity(std::string_view tenant, std::string_view user,
-                                     std::int64_t bucket_start_ms) {
-    return guarded("read activity bucket", [&] {
-        UserActivity& activity = activity_from(*state_, tenant, user, bucket_start_ms);
-        const ActivityBucket* bucket = activity.find(bucket_start_ms);
-        return bucket ? *bucket : ActivityBucket{};
-    });
-}
-
-ActivityWindow SqliteStore::activity_window(std::string_view tenant, std::string_view user,
-                                            std::int64_t last_bucket_start_ms) {
-    return guarded("read activity window", [&] {
-        const auto start_of = [last_bucket_start_ms](std::size_t i) {
-            return last_bucket_start_ms - static_cast<std::int64_t>(i) * kActivityBucketMillis;
-        };
-        UserActivity& activity =
-            activity_from(*state_, tenant, user, start_of(kBurstWindowBuckets - 1));
-        ActivityWindow window;
-        for (std::size_t i = 0; i < kBurstWindowBuckets; ++i) {
-            const ActivityBucket* bucket = activity.find(start_of(i));
-            window[i] = bucket ? *bucket : ActivityBucket{};
-        }
-        return window;
-    });
-}
-
-void SqliteStore::put_activity(std::string_view tenant, std::string_view user,
-                               std::int64_t bucket_start_ms, const ActivityBucket& row) {
-    write_in_unit("write activity bucket", [&] {
-        State& s = *state_;
-        UserActivity activity = std::move(activity_from(s, tenant, user, bucket_start_ms));
-        activity.put(bucket_start_ms, row);
-        if (std::ranges::find(activity.written, bucket_start_ms) == activity.written.end()) {
-            activity.written.push_back(bucket_start_ms);
-        }
-        s.activity.put(s.make_key(tenant, user), std::move(activity), s.unit);
     });
 }
 

@@ -23,7 +23,6 @@ void for_each_cache(SqliteStore::State& s, Step&& step) {
     step(s.scope_connectors.cache);
     step(s.environments.cache);
     step(s.flows.cache);
-    step(s.activity);
     step(s.owners);
 }
 
@@ -101,14 +100,12 @@ void SqliteStore::commit_unit() {
         flush_table(s.scope_connectors);
         flush_table(s.environments);
         flush_table(s.flows);
-        flush_activity(s);
         flush_owners(s);
         StatementUse(s.commit)->run();
 
         // Only now is the database what the caches say; a failure above leaves them dirty for
         // rollback_unit to drop.
         s.in_unit = false;
-        s.activity.for_each_dirty([](UserActivity& activity) { activity.committed(); });
         for_each_cache(s, [&s](auto& cache) {
             cache.mark_clean();
             cache.trim(s.options.cache_rows, s.unit);

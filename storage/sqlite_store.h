@@ -80,13 +80,6 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
                         const FlowOwner& owner) override;
     void remove_flow_owner(std::string_view tenant, std::string_view flow_id,
                            std::string_view user) override;
-    ActivityBucket activity(std::string_view tenant, std::string_view user,
-                            std::int64_t bucket_start_ms) override;
-    void put_activity(std::string_view tenant, std::string_view user, std::int64_t bucket_start_ms,
-                      const ActivityBucket& row) override;
-    /// One range query for the buckets of the window not cached yet.
-    ActivityWindow activity_window(std::string_view tenant, std::string_view user,
-                                   std::int64_t last_bucket_start_ms) override;
 
     // Store
     void begin_unit() override;

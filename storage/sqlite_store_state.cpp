@@ -13,12 +13,6 @@ SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& s
       scope_connectors(db),
       environments(db),
       flows(db),
-      select_buckets_from(
-          db,
-          "SELECT bucket_start_ms, creations, edits, deletions, permission_changes"
-          " FROM activity WHERE tenant = ? AND user = ?"
-          " AND bucket_start_ms >= ? AND bucket_start_ms < ? ORDER BY bucket_start_ms"),
-      upsert_bucket(db, upsert_sql<ActivityBucket>().c_str()),
       select_owners(db,
                     "SELECT user, permission, granted_by, granted_at_ms, by_admin FROM flow_owner"
                     " WHERE tenant = ? AND flow_id = ? ORDER BY user"),
@@ -73,28 +67,5 @@ SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& s
                       "INSERT INTO output_delivery (output, delivered_through) VALUES (?, ?)"
                       " ON CONFLICT (output)"
                       " DO UPDATE SET delivered_through = excluded.delivered_through") {}
-
-const ActivityBucket* UserActivity::find(std::int64_t start) const {
-    auto at = std::ranges::lower_bound(buckets, start, {}, [](const auto& b) { return b.first; });
-    return at != buckets.end() && at->first == start ? &at->second : nullptr;
-}
-
-void UserActivity::put(std::int64_t start, const ActivityBucket& bucket) {
-    auto at = std::ranges::lower_bound(buckets, start, {}, [](const auto& b) { return b.first; });
-    if (at != buckets.end() && at->first == start) {
-        at->second = bucket;
-    } else {
-        buckets.insert(at, {start, bucket});
-    }
-}
-
-void UserActivity::committed() {
-    written.clear();
-    if (buckets.size() > kActivityBucketsKept) {
-        const auto drop = static_cast<std::ptrdiff_t>(buckets.size() - kActivityBucketsKept);
-        buckets.erase(buckets.begin(), buckets.begin() + drop);
-        known_from = buckets.front().first;
-    }
-}
 
 }  // namespace flowwatch::storage

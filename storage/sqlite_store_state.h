@@ -24,14 +24,33 @@
 
 namespace flowwatch::storage {
 
-/// One baseline table: its cache and the two statements that fill and flush it.
+/// One baseline table: its cache, the statement that fills it, and those that flush it: an
+/// INSERT for rows the table lacks, an UPDATE for rows it has (a quarter cheaper than the UPSERT
+/// that serves rows whose presence the cache does not know).
 template <typename Row>
 struct CachedTable {
     explicit CachedTable(SQLite::Database& db)
-        : select(db, select_sql<Row>().c_str()), upsert(db, upsert_sql<Row>().c_str()) {}
+        : select(db, select_sql<Row>().c_str()),
+          insert(db, insert_sql<Row>().c_str()),
+          update(db, update_sql<Row>().c_str()),
+          upsert(db, upsert_sql<Row>().c_str()) {}
+
+    ReusableStatement& write_for(Stored stored) {
+        switch (stored) {
+            case Stored::no:
+                return insert;
+            case Stored::yes:
+                return update;
+            case Stored::unknown:
+                break;
+        }
+        return upsert;
+    }
 
     RowCache<Row> cache;
     ReusableStatement select;
+    ReusableStatement insert;
+    ReusableStatement update;
     ReusableStatement upsert;
 };
 
@@ -64,37 +83,20 @@ std::optional<Row> cached_row(CachedTable<Row>& table, const std::string& key, s
 
 template <typename Row>
 void flush_table(CachedTable<Row>& table) {
-    table.cache.flush_dirty([&table](std::string_view key, const Row& row) {
-        StatementUse use(table.upsert);
+    table.cache.flush_dirty([&table](std::string_view key, const Row& row, Stored stored) {
+        StatementUse use(table.write_for(stored));
         const int next = bind_key(*use, key, RowTraits<Row>::kKeys.size());
         RowTraits<Row>::bind(*use, next, row);
-        use->run();
+        // An UPDATE that finds nothing would lose the row without a word.
+        if (use->run() != 1) {
+            throw SQLite::Exception(fmt::format("{}: a row the cache took for stored is not there",
+                                                RowTraits<Row>::kTable));
+        }
     });
 }
 
-/// A user's activity buckets as far back as they have been read: every stored bucket that starts
-/// at or after `known_from` is in `buckets`, sorted by start; older ones may be in the table.
-struct UserActivity {
-    std::int64_t known_from = INT64_MAX;
-    std::vector<std::pair<std::int64_t, ActivityBucket>> buckets;
-    std::vector<std::int64_t> written;  ///< Starts put in the open unit, flushed at commit.
-
-    /// The bucket at `start`, or null.
-    const ActivityBucket* find(std::int64_t start) const;
-    /// Adds or replaces the bucket at `start`.
-    void put(std::int64_t start, const ActivityBucket& bucket);
-    /// After a commit: nothing is pending, and the oldest clean buckets of a long history are
-    /// forgotten (they stay in the table).
-    void committed();
-};
-
-/// Buckets kept per user beyond the window; older clean ones are forgotten after a commit.
-inline constexpr std::size_t kActivityBucketsKept = 64;
-
 /// Writes the dirty flow owner lists: each flow's rows are replaced by its list.
 void flush_owners(SqliteStore::State& s);
-/// Writes the activity buckets written in the open unit.
-void flush_activity(SqliteStore::State& s);
 
 struct SqliteStore::State {
     explicit State(SQLite::Database database, const SqliteStoreOptions& store_options);
@@ -120,12 +122,6 @@ struct SqliteStore::State {
     CachedTable<ScopeConnectorBaseline> scope_connectors;
     CachedTable<EnvironmentBaseline> environments;
     CachedTable<FlowState> flows;
-    /// Activity by (tenant, user), so a burst window costs one lookup; an entry is dirty when a
-    /// bucket of it was written in the open unit.
-    RowCache<UserActivity> activity;
-    ReusableStatement select_buckets_from;
-    ReusableStatement upsert_bucket;
-
     /// A flow's owners, sorted by user; flushed by deleting the flow's rows and inserting these.
     RowCache<std::vector<FlowOwner>> owners;
     ReusableStatement select_owners;

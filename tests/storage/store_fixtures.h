@@ -131,6 +131,8 @@ inline UserBaseline sample_user(std::int64_t n) {
     row.activity.active_buckets = 9 + n;
     row.last_burst_ms = {0, 600'000 + n, 0, 1'200'000 + n};
     row.environments = {"env-" + std::to_string(n), "Default-\"quoted\" \\ \u00e9 \x01\t"};
+    // A negative start (before 1970) is a valid one too.
+    row.recent_activity = {{-600'000, {n, 0, 0, 1}}, {1'200'000 * n, {0, 2, n, 0}}};
     return row;
 }
 

@@ -27,11 +27,19 @@ inline std::string show(const TenantBaseline& r) {
                        r.records, r.makers, show(r.activity));
 }
 
+inline std::string show(const ActivityBucket& r) {
+    return fmt::format("bucket[{}:{}]", r.start_ms, fmt::join(r.counts, ","));
+}
+
 inline std::string show(const UserBaseline& r) {
-    return fmt::format("user[{} {} {} {} {} {} bursts={} environments={}]", to_millis(r.first_seen),
-                       to_millis(r.last_seen), r.events, r.flows_created, r.is_maker,
-                       show(r.activity), fmt::join(r.last_burst_ms, ","),
-                       fmt::join(r.environments, ";"));
+    std::string recent;
+    for (const ActivityBucket& bucket : r.recent_activity) {
+        recent += show(bucket);
+    }
+    return fmt::format("user[{} {} {} {} {} {} bursts={} environments={} recent={}]",
+                       to_millis(r.first_seen), to_millis(r.last_seen), r.events, r.flows_created,
+                       r.is_maker, show(r.activity), fmt::join(r.last_burst_ms, ","),
+                       fmt::join(r.environments, ";"), recent);
 }
 
 inline std::string show(const UserConnectorBaseline& r) {
@@ -63,10 +71,6 @@ inline std::string show(const FlowState& r) {
 inline std::string show(const FlowOwner& r) {
     return fmt::format("owner[{} {} {} {} {}]", r.user, r.permission, r.granted_by,
                        to_millis(r.granted_at), r.by_admin);
-}
-
-inline std::string show(const ActivityBucket& r) {
-    return fmt::format("bucket[{}]", fmt::join(r.counts, ","));
 }
 
 inline std::string show(const ContentGap& g) {

@@ -43,7 +43,8 @@ TEST_CASE("dirty rows are flushed until marked clean and dropped on rollback") {
     cache.put(clean, 3, 1);
 
     std::vector<std::string> flushed;
-    cache.flush_dirty([&](std::string_view key, int) { flushed.emplace_back(key); });
+    cache.flush_dirty(
+        [&](std::string_view key, int, storage::Stored) { flushed.emplace_back(key); });
     CHECK(flushed == std::vector<std::string>{clean, added});
     CHECK(cache.has_dirty());
 
@@ -66,8 +67,40 @@ TEST_CASE("dirty rows are flushed in the order of their key parts, as the table 
         cache.put(*it, 1, 1);
     }
     std::vector<std::string> flushed;
-    cache.flush_dirty([&](std::string_view key, int) { flushed.emplace_back(key); });
+    cache.flush_dirty(
+        [&](std::string_view key, int, storage::Stored) { flushed.emplace_back(key); });
     CHECK(flushed == sorted);
+}
+
+TEST_CASE("a flushed row says whether the table held it: read, read as absent, or never read") {
+    using storage::Stored;
+    storage::RowCache<int> cache;
+    const std::string held = key_of({"t", "held"});
+    const std::string missing = key_of({"t", "missing"});
+    const std::string unread = key_of({"t", "unread"});
+    cache.remember(held, 1, 1);
+    cache.remember(missing, std::nullopt, 1);
+    cache.put(held, 2, 1);
+    cache.put(missing, 2, 1);
+    cache.put(unread, 2, 1);
+
+    std::vector<std::pair<std::string, Stored>> flushed;
+    const auto record = [&](std::string_view key, int, Stored stored) {
+        flushed.emplace_back(std::string(key), stored);
+    };
+    cache.flush_dirty(record);
+    CHECK(flushed == std::vector<std::pair<std::string, Stored>>{
+                         {held, Stored::yes}, {missing, Stored::no}, {unread, Stored::unknown}});
+
+    // Once committed, every one of them is in the table.
+    cache.mark_clean();
+    for (const auto& key : {held, missing, unread}) {
+        cache.put(key, 3, 2);
+    }
+    flushed.clear();
+    cache.flush_dirty(record);
+    CHECK(flushed == std::vector<std::pair<std::string, Stored>>{
+                         {held, Stored::yes}, {missing, Stored::yes}, {unread, Stored::yes}});
 }
 
 TEST_CASE("eviction keeps the rows of the last unit and never a dirty row") {

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "storage/schema.h"
 #include "storage/storage_failure.h"
@@ -117,29 +119,81 @@ TEST_CASE("a version 2 database keeps its seen records and flows in the re-keyed
     s.commit_unit();
 }
 
-TEST_CASE("a user's old activity buckets, forgotten by the cache, are read back from the file") {
+TEST_CASE("a version 3 database moves each user's last day of activity into their row") {
     constexpr std::int64_t kBucket = kActivityBucketMillis;
-    SqliteFixture f;
-    auto& s = *f.store;
-    // More buckets than the cache keeps per user, over several units.
-    for (std::int64_t unit = 0; unit < 4; ++unit) {
-        s.begin_unit();
-        for (std::int64_t i = 0; i < 40; ++i) {
-            const std::int64_t n = unit * 40 + i;
-            s.put_activity("t", "u", n * kBucket, ActivityBucket{{n, 1, 0, 0}});
-        }
-        s.commit_unit();
+    constexpr std::int64_t kDay = kActivityHorizonMillis;
+    TempDir dir;
+    const auto path = dir.path() / "flowwatch.db";
+    {
+        SQLite::Database v3(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        REQUIRE(storage::migrate(v3, storage::schema_migrations().first(3), "v3").has_value());
+        v3.exec(R"sql(
+            INSERT INTO user_baseline VALUES
+                ('t', 'u1', 1, 2, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, '[]'),
+                ('t', 'u2', 1, 2, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, '[]'),
+                ('t', 'u3', 1, 2, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, '[]');
+        )sql");
+        SQLite::Statement insert(v3, "INSERT INTO activity VALUES ('t', ?, ?, ?, ?, ?, ?)");
+        const auto bucket = [&insert](const char* user, std::int64_t start, int creations,
+                                      int edits) {
+            insert.bind(1, user);
+            insert.bind(2, start);
+            insert.bind(3, creations);
+            insert.bind(4, edits);
+            insert.bind(5, 0);
+            insert.bind(6, 0);
+            insert.exec();
+            insert.reset();
+        };
+        // u1: a bucket a whole day behind the newest (dropped), one just inside the day, and
+        // two more.
+        bucket("u1", 12 * kBucket, 9, 9);
+        bucket("u1", 13 * kBucket, 1, 0);
+        bucket("u1", 11 * kBucket + kDay, 0, 2);
+        bucket("u1", 12 * kBucket + kDay, 3, 0);
+        bucket("u2", 5 * kBucket, 4, 4);
+        // Another tenant's user of the same name is not u2's.
+        v3.exec("INSERT INTO activity VALUES ('x', 'u2', 0, 7, 7, 7, 7)");
     }
-    CHECK(show(s.activity("t", "u", 3 * kBucket)) == "bucket[3,1,0,0]");
-    CHECK(show(s.activity_window("t", "u", 100 * kBucket)[5]) == "bucket[95,1,0,0]");
-    CHECK(show(s.activity_window("t", "u", 200 * kBucket)[0]) == "bucket[0,0,0,0]");
-    // A late write to an old bucket lands in the file with the rest of its unit.
-    s.begin_unit();
-    s.put_activity("t", "u", 2 * kBucket, ActivityBucket{{7, 7, 7, 7}});
-    s.commit_unit();
+
+    auto store = SqliteStore::open(path);
+    REQUIRE(store.has_value());
+    auto& s = **store;
+    CHECK(*s.schema_version() == storage::kSchemaVersion);
+    const auto recent = [&s](const char* user) {
+        std::string out;
+        const auto row = s.user("t", user);
+        for (const ActivityBucket& b : row->recent_activity) {
+            out += show(b);
+        }
+        return out;
+    };
+    CHECK(recent("u1") == fmt::format("bucket[{}:1,0,0,0]bucket[{}:0,2,0,0]bucket[{}:3,0,0,0]",
+                                      13 * kBucket, 11 * kBucket + kDay, 12 * kBucket + kDay));
+    CHECK(recent("u2") == fmt::format("bucket[{}:4,4,0,0]", 5 * kBucket));
+    CHECK(recent("u3").empty());
+    SQLite::Database raw(path, SQLite::OPEN_READONLY);
+    CHECK_FALSE(raw.tableExists("activity"));
+}
+
+TEST_CASE("a user row whose stored activity is not a list of buckets is refused, naming the file") {
+    SqliteFixture f;
+    f.store->begin_unit();
+    f.store->put_user("t", "u", UserBaseline{});
+    f.store->commit_unit();
+    {
+        SQLite::Database raw((f.dir.path() / "flowwatch.db"), SQLite::OPEN_READWRITE);
+        raw.exec("UPDATE user_baseline SET recent_activity = '[[1, 2]]'");
+    }
     f.reopen();
-    CHECK(show(f.store->activity("t", "u", 2 * kBucket)) == "bucket[7,7,7,7]");
-    CHECK(show(f.store->activity("t", "u", 159 * kBucket)) == "bucket[159,1,0,0]");
+    try {
+        (void)f.store->user("t", "u");
+        FAIL("an unreadable row was read");
+    } catch (const storage::StorageFailure& e) {
+        CHECK(std::string(e.what()).find((f.dir.path() / "flowwatch.db").string()) !=
+              std::string::npos);
+        CHECK(std::string(e.what()).find("read user baseline") != std::string::npos);
+    }
 }
 
 TEST_CASE("a database claiming a future schema version is refused, naming the file") {

@@ -49,7 +49,6 @@ std::string describe(S& s) {
     out += show(s.scope_connector(kT, "", "office 365 outlook")) + "\n";
     out += show(s.environment(kT, "env")) + "\n" + show(s.flow(kT, "f1")) + "\n";
     out += show(s.flow_owners(kT, "f0")) + show(s.flow_owners(kT, "f1")) + "\n";
-    out += show(s.activity(kT, "u1", 600'000)) + "\n";
     out += show(s.user(kT, "u0")) + "\n";
     out += fmt::format("seen {} {}\n", record_known(s, "r0", 10), record_known(s, "r1", 20));
     out += show(s.recent_alerts(0, 100)) + "\n";
@@ -91,9 +90,6 @@ std::vector<Step<S>> script() {
         [](S& s) { s.put_flow_owner(kT, "f1", sample_owner("b", 2)); },
         [](S& s) { s.remove_flow_owner(kT, "f0", "a"); },
         [](S& s) {
-            s.put_activity(kT, "u1", 600'000, ActivityBucket{{1, 2, 3, 4}});
-        },
-        [](S& s) {
             UserBaseline u0 = *s.user(kT, "u0");
             add_to_set(u0.environments, "env-late");
             s.put_user(kT, "u0", u0);
@@ -123,7 +119,6 @@ TEST_CASE_TEMPLATE("every baseline row reads back as written, also after re-open
     s.put_scope_connector(kT, "env", "http", sample_scope_connector());
     s.put_environment(kT, "env", sample_environment());
     s.put_flow(kT, "f", sample_flow(6));
-    s.put_activity(kT, "u@x", 1'200'000, ActivityBucket{{9, 8, 7, 6}});
     s.commit_unit();
 
     for (int pass = 0; pass < 2; ++pass) {
@@ -135,7 +130,6 @@ TEST_CASE_TEMPLATE("every baseline row reads back as written, also after re-open
         CHECK(show(r.scope_connector(kT, "env", "http")) == show(sample_scope_connector()));
         CHECK(show(r.environment(kT, "env")) == show(sample_environment()));
         CHECK(show(r.flow(kT, "f")) == show(sample_flow(6)));
-        CHECK(show(r.activity(kT, "u@x", 1'200'000)) == show(ActivityBucket{{9, 8, 7, 6}}));
         f.reopen();
     }
 }
@@ -152,7 +146,6 @@ TEST_CASE_TEMPLATE("absent rows read as absent, empty or zero", F, SqliteFixture
     CHECK_FALSE(s.environment(kT, "nowhere").has_value());
     CHECK_FALSE(s.flow(kT, "no-flow").has_value());
     CHECK(s.flow_owners(kT, "no-flow").empty());
-    CHECK(show(s.activity(kT, "u1", 0)) == show(ActivityBucket{}));
     CHECK_FALSE(s.cursor(kT, "Audit.Exchange").has_value());
     CHECK_FALSE(s.last_subscription_start(kT, kGeneral).has_value());
     CHECK_FALSE(s.content_committed(kT, "c-unknown"));
@@ -189,36 +182,6 @@ TEST_CASE_TEMPLATE("the sets kept inside rows come back whole, per tenant", F, S
     CHECK(r.user(kT, "u1")->environments == std::vector<std::string>{"env-b", "env-a", ""});
 }
 
-TEST_CASE_TEMPLATE("an activity window reads stored, pending and empty buckets alike", F,
-                   SqliteFixture, MemoryFixture) {
-    constexpr std::int64_t kBucket = kActivityBucketMillis;
-    F f;
-    auto& s = *f.store;
-    s.begin_unit();
-    s.put_activity(kT, "u1", 10 * kBucket, ActivityBucket{{1, 0, 0, 0}});
-    s.put_activity(kT, "u1", 13 * kBucket, ActivityBucket{{0, 2, 0, 0}});
-    s.put_activity(kT, "u1", 30 * kBucket, ActivityBucket{{0, 0, 9, 0}});
-    s.put_activity(kT, "u2", 14 * kBucket, ActivityBucket{{5, 5, 5, 5}});
-    s.commit_unit();
-    f.reopen();
-
-    auto& r = *f.store;
-    r.begin_unit();
-    r.put_activity(kT, "u1", 15 * kBucket, ActivityBucket{{0, 0, 0, 3}});
-    const ActivityWindow window = r.activity_window(kT, "u1", 15 * kBucket);
-    CHECK(show(window[0]) == "bucket[0,0,0,3]");  // pending in the open unit
-    CHECK(show(window[1]) == "bucket[0,0,0,0]");
-    CHECK(show(window[2]) == "bucket[0,2,0,0]");
-    CHECK(show(window[5]) == "bucket[1,0,0,0]");
-    // Another user's bucket and one outside the window are not in it.
-    CHECK(show(r.activity_window(kT, "u1", 18 * kBucket)[5]) == "bucket[0,2,0,0]");
-    CHECK(show(r.activity_window(kT, "u1", 29 * kBucket)[0]) == "bucket[0,0,0,0]");
-    CHECK(show(r.activity_window(kT, "u1", 35 * kBucket)[5]) == "bucket[0,0,9,0]");
-    r.rollback_unit();
-    CHECK(show(r.activity_window(kT, "u1", 15 * kBucket)[0]) == "bucket[0,0,0,0]");
-    CHECK(show(r.activity_window(kT, "u1", 15 * kBucket)[2]) == "bucket[0,2,0,0]");
-}
-
 TEST_CASE("add_to_set adds a value once") {
     std::vector<std::string> set;
     CHECK(add_to_set(set, "http"));
@@ -251,48 +214,6 @@ TEST_CASE_TEMPLATE("flow owners are kept per user: put replaces, remove forgets"
     f.reopen();
     CHECK(show(f.store->flow_owners(kT, "f1")) == show(std::vector{sample_owner("zoe", 2)}));
     CHECK(show(f.store->flow_owners(kT, "f2")) == show(std::vector{sample_owner("zoe", 2)}));
-}
-
-TEST_CASE_TEMPLATE("activity buckets are kept per user and bucket start", F, SqliteFixture,
-                   MemoryFixture) {
-    F f;
-    auto& s = *f.store;
-    s.begin_unit();
-    s.put_activity(kT, "u1", 0, ActivityBucket{{1, 0, 0, 0}});
-    s.put_activity(kT, "u1", kActivityBucketMillis, ActivityBucket{{0, 2, 0, 0}});
-    s.put_activity(kT, "u2", 0, ActivityBucket{{0, 0, 3, 0}});
-    s.put_activity(kT, "u1", 0, ActivityBucket{{1, 0, 0, 4}});
-    s.commit_unit();
-    f.reopen();
-
-    auto& r = *f.store;
-    CHECK(show(r.activity(kT, "u1", 0)) == show(ActivityBucket{{1, 0, 0, 4}}));
-    CHECK(show(r.activity(kT, "u1", kActivityBucketMillis)) == show(ActivityBucket{{0, 2, 0, 0}}));
-    CHECK(show(r.activity(kT, "u2", 0)) == show(ActivityBucket{{0, 0, 3, 0}}));
-    CHECK(show(r.activity(kT, "u2", kActivityBucketMillis)) == show(ActivityBucket{}));
-    // A later bucket rolled back is gone; an earlier one written after it still counts.
-    r.begin_unit();
-    r.put_activity(kT, "u1", 5 * kActivityBucketMillis, ActivityBucket{{7, 0, 0, 0}});
-    r.rollback_unit();
-    CHECK(show(r.activity(kT, "u1", 5 * kActivityBucketMillis)) == show(ActivityBucket{}));
-    r.begin_unit();
-    r.put_activity(kT, "u1", 3 * kActivityBucketMillis, ActivityBucket{{0, 0, 0, 3}});
-    r.commit_unit();
-    f.reopen();
-    auto& again = *f.store;
-    CHECK(show(again.activity(kT, "u1", 4 * kActivityBucketMillis)) == show(ActivityBucket{}));
-    CHECK(show(again.activity(kT, "u1", 3 * kActivityBucketMillis)) ==
-          show(ActivityBucket{{0, 0, 0, 3}}));
-    CHECK(show(again.activity(kT, "u1", kActivityBucketMillis)) ==
-          show(ActivityBucket{{0, 2, 0, 0}}));
-    CHECK(show(again.activity(kT, "u1", 5 * kActivityBucketMillis)) == show(ActivityBucket{}));
-
-    // A negative start (before 1970) is a valid key too.
-    again.begin_unit();
-    again.put_activity(kT, "u1", -kActivityBucketMillis, ActivityBucket{{5, 5, 5, 5}});
-    again.commit_unit();
-    CHECK(show(again.activity(kT, "u1", -kActivityBucketMillis)) ==
-          show(ActivityBucket{{5, 5, 5, 5}}));
 }
 
 TEST_CASE_TEMPLATE("a rolled-back unit leaves nothing of itself, whatever step it stopped at", F,

@@ -27,7 +27,6 @@ void MemoryStore::for_each_map(Step&& step) {
     step(environments_);
     step(flows_);
     step(owners_);
-    step(activity_);
     step(seen_);
     step(alerts_);
     step(alert_ids_);
@@ -119,17 +118,6 @@ void MemoryStore::remove_flow_owner(std::string_view tenant, std::string_view fl
     std::vector<FlowOwner> owners = flow_owners(tenant, flow_id);
     std::erase_if(owners, [user](const FlowOwner& o) { return o.user == user; });
     owners_.put({s(tenant), s(flow_id)}, std::move(owners), in_unit_);
-}
-
-ActivityBucket MemoryStore::activity(std::string_view tenant, std::string_view user,
-                                     std::int64_t bucket_start_ms) {
-    const auto* bucket = activity_.find({s(tenant), s(user), bucket_start_ms});
-    return bucket ? *bucket : ActivityBucket{};
-}
-
-void MemoryStore::put_activity(std::string_view tenant, std::string_view user,
-                               std::int64_t bucket_start_ms, const ActivityBucket& row) {
-    activity_.put({s(tenant), s(user), bucket_start_ms}, row, in_unit_);
 }
 
 void MemoryStore::begin_unit() {

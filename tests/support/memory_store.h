@@ -108,10 +108,6 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
                         const FlowOwner& owner) override;
     void remove_flow_owner(std::string_view tenant, std::string_view flow_id,
                            std::string_view user) override;
-    ActivityBucket activity(std::string_view tenant, std::string_view user,
-                            std::int64_t bucket_start_ms) override;
-    void put_activity(std::string_view tenant, std::string_view user, std::int64_t bucket_start_ms,
-                      const ActivityBucket& row) override;
 
     // Store
     void begin_unit() override;
@@ -169,10 +165,9 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
     UnitMap<Key2, EnvironmentBaseline> environments_;
     UnitMap<Key2, FlowState> flows_;
     UnitMap<Key2, std::vector<FlowOwner>> owners_;  ///< Sorted by user.
-    UnitMap<KeyTime, ActivityBucket> activity_;
-    UnitMap<KeyTime, bool> seen_;  ///< (tenant, record id, event time in ms)
-    UnitMap<std::int64_t, StoredAlert> alerts_;  ///< By sequence.
-    UnitMap<Key1, std::int64_t> alert_ids_;      ///< Alert id -> sequence.
+    UnitMap<KeyTime, bool> seen_;                   ///< (tenant, record id, event time in ms)
+    UnitMap<std::int64_t, StoredAlert> alerts_;     ///< By sequence.
+    UnitMap<Key1, std::int64_t> alert_ids_;         ///< Alert id -> sequence.
     UnitMap<Key2, Timestamp> cursors_;
     UnitMap<Key2, std::pair<std::string, Timestamp>> content_;  ///< -> (content type, created)
     UnitMap<Key2, Timestamp> subscription_starts_;
