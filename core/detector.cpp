@@ -610,10 +610,10 @@ void Detector::learn(const Context& ctx) {
         if (!ctx.flow && !r.flow_id.empty()) {
             ++env.flows;
         }
-        store_.put_environment(r.tenant, ctx.environment, env);
+        store_.put_environment(r.tenant, ctx.environment, std::move(env));
     }
     store_.put_tenant(r.tenant, tenant);
-    store_.put_user(r.tenant, r.user, user);
+    store_.put_user(r.tenant, r.user, std::move(user));
 
     std::vector<std::string> history;
     if (ctx.flow) {
@@ -630,7 +630,8 @@ void Detector::learn_connectors(const Context& ctx, std::vector<std::string>& hi
     for (const auto& c : r.connectors) {
         bool added = contains(ctx.added, c);
         auto known = store_.user_connector(r.tenant, r.user, c.key);
-        auto uc = known.value_or(
+        const bool new_maker_in_tenant = !known.has_value();
+        auto uc = std::move(known).value_or(
             UserConnectorBaseline{.display = c.display, .first_seen = r.time, .last_seen = r.time});
         uc.first_seen = std::min(uc.first_seen, r.time);
         uc.last_seen = std::max(uc.last_seen, r.time);
@@ -643,9 +644,8 @@ void Detector::learn_connectors(const Context& ctx, std::vector<std::string>& hi
         // environment counts only towards the tenant.
         bool new_maker_in_environment =
             !ctx.environment.empty() && add_to_set(uc.environments, ctx.environment);
-        bool new_maker_in_tenant = !known.has_value();
         bool new_in_flow = r.flow_id.empty() || add_to_set(history, c.key);
-        store_.put_user_connector(r.tenant, r.user, c.key, uc);
+        store_.put_user_connector(r.tenant, r.user, c.key, std::move(uc));
 
         auto learn_scope = [&](std::string_view scope, bool new_maker) {
             auto sc = store_.scope_connector(r.tenant, scope, c.key)
@@ -659,7 +659,7 @@ void Detector::learn_connectors(const Context& ctx, std::vector<std::string>& hi
             if (new_in_flow) {
                 ++sc.flows;
             }
-            store_.put_scope_connector(r.tenant, scope, c.key, sc);
+            store_.put_scope_connector(r.tenant, scope, c.key, std::move(sc));
         };
         if (!ctx.environment.empty()) {
             learn_scope(ctx.environment, new_maker_in_environment);
@@ -697,7 +697,7 @@ void Detector::learn_flow(const Context& ctx, std::vector<std::string> history) 
     if (creation) {
         flow.deleted = false;
     }
-    store_.put_flow(r.tenant, r.flow_id, flow);
+    store_.put_flow(r.tenant, r.flow_id, std::move(flow));
 
     if (r.recipient.empty()) {
         return;

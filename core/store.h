@@ -124,35 +124,31 @@ class BaselineStore {
     virtual ~BaselineStore() = default;
 
     virtual std::optional<TenantBaseline> tenant(std::string_view tenant) = 0;
-    virtual void put_tenant(std::string_view tenant, const TenantBaseline& row) = 0;
+    virtual void put_tenant(std::string_view tenant, TenantBaseline row) = 0;
 
     virtual std::optional<UserBaseline> user(std::string_view tenant, std::string_view user) = 0;
-    virtual void put_user(std::string_view tenant, std::string_view user,
-                          const UserBaseline& row) = 0;
+    virtual void put_user(std::string_view tenant, std::string_view user, UserBaseline row) = 0;
 
     virtual std::optional<UserConnectorBaseline> user_connector(std::string_view tenant,
                                                                 std::string_view user,
                                                                 std::string_view connector) = 0;
     virtual void put_user_connector(std::string_view tenant, std::string_view user,
-                                    std::string_view connector,
-                                    const UserConnectorBaseline& row) = 0;
+                                    std::string_view connector, UserConnectorBaseline row) = 0;
 
     /// `scope` is an environment id, or "" for the tenant as a whole.
     virtual std::optional<ScopeConnectorBaseline> scope_connector(std::string_view tenant,
                                                                   std::string_view scope,
                                                                   std::string_view connector) = 0;
     virtual void put_scope_connector(std::string_view tenant, std::string_view scope,
-                                     std::string_view connector,
-                                     const ScopeConnectorBaseline& row) = 0;
+                                     std::string_view connector, ScopeConnectorBaseline row) = 0;
 
     virtual std::optional<EnvironmentBaseline> environment(std::string_view tenant,
                                                            std::string_view environment) = 0;
     virtual void put_environment(std::string_view tenant, std::string_view environment,
-                                 const EnvironmentBaseline& row) = 0;
+                                 EnvironmentBaseline row) = 0;
 
     virtual std::optional<FlowState> flow(std::string_view tenant, std::string_view flow_id) = 0;
-    virtual void put_flow(std::string_view tenant, std::string_view flow_id,
-                          const FlowState& row) = 0;
+    virtual void put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) = 0;
 
     virtual std::vector<FlowOwner> flow_owners(std::string_view tenant,
                                                std::string_view flow_id) = 0;

@@ -51,9 +51,10 @@ std::optional<TenantBaseline> SqliteStore::tenant(std::string_view tenant) {
     });
 }
 
-void SqliteStore::put_tenant(std::string_view tenant, const TenantBaseline& row) {
-    write_in_unit("write tenant baseline",
-                  [&] { state_->tenants.cache.put(state_->make_key(tenant), row, state_->unit); });
+void SqliteStore::put_tenant(std::string_view tenant, TenantBaseline row) {
+    write_in_unit("write tenant baseline", [&] {
+        state_->tenants.cache.put(state_->make_key(tenant), std::move(row), state_->unit);
+    });
 }
 
 std::optional<UserBaseline> SqliteStore::user(std::string_view tenant, std::string_view user) {
@@ -62,10 +63,9 @@ std::optional<UserBaseline> SqliteStore::user(std::string_view tenant, std::stri
     });
 }
 
-void SqliteStore::put_user(std::string_view tenant, std::string_view user,
-                           const UserBaseline& row) {
+void SqliteStore::put_user(std::string_view tenant, std::string_view user, UserBaseline row) {
     write_in_unit("write user baseline", [&] {
-        state_->users.cache.put(state_->make_key(tenant, user), row, state_->unit);
+        state_->users.cache.put(state_->make_key(tenant, user), std::move(row), state_->unit);
     });
 }
 
@@ -79,9 +79,9 @@ std::optional<UserConnectorBaseline> SqliteStore::user_connector(std::string_vie
 }
 
 void SqliteStore::put_user_connector(std::string_view tenant, std::string_view user,
-                                     std::string_view connector, const UserConnectorBaseline& row) {
+                                     std::string_view connector, UserConnectorBaseline row) {
     write_in_unit("write user connector baseline", [&] {
-        state_->user_connectors.cache.put(state_->make_key(tenant, user, connector), row,
+        state_->user_connectors.cache.put(state_->make_key(tenant, user, connector), std::move(row),
                                           state_->unit);
     });
 }
@@ -96,11 +96,10 @@ std::optional<ScopeConnectorBaseline> SqliteStore::scope_connector(std::string_v
 }
 
 void SqliteStore::put_scope_connector(std::string_view tenant, std::string_view scope,
-                                      std::string_view connector,
-                                      const ScopeConnectorBaseline& row) {
+                                      std::string_view connector, ScopeConnectorBaseline row) {
     write_in_unit("write scope connector baseline", [&] {
-        state_->scope_connectors.cache.put(state_->make_key(tenant, scope, connector), row,
-                                           state_->unit);
+        state_->scope_connectors.cache.put(state_->make_key(tenant, scope, connector),
+                                           std::move(row), state_->unit);
     });
 }
 
@@ -113,9 +112,10 @@ std::optional<EnvironmentBaseline> SqliteStore::environment(std::string_view ten
 }
 
 void SqliteStore::put_environment(std::string_view tenant, std::string_view environment,
-                                  const EnvironmentBaseline& row) {
+                                  EnvironmentBaseline row) {
     write_in_unit("write environment baseline", [&] {
-        state_->environments.cache.put(state_->make_key(tenant, environment), row, state_->unit);
+        state_->environments.cache.put(state_->make_key(tenant, environment), std::move(row),
+                                       state_->unit);
     });
 }
 
@@ -125,10 +125,9 @@ std::optional<FlowState> SqliteStore::flow(std::string_view tenant, std::string_
     });
 }
 
-void SqliteStore::put_flow(std::string_view tenant, std::string_view flow_id,
-                           const FlowState& row) {
+void SqliteStore::put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) {
     write_in_unit("write flow state", [&] {
-        state_->flows.cache.put(state_->make_key(tenant, flow_id), row, state_->unit);
+        state_->flows.cache.put(state_->make_key(tenant, flow_id), std::move(row), state_->unit);
     });
 }
 

@@ -84,9 +84,11 @@ class UnitCommitter {
         : pipeline_(store, policy), alerts_out_(alerts_out) {}
 
     void add(std::vector<FlowRecord>&& records) {
-        if (pending_.empty()) {
+        if (pending_.empty() && records.size() >= kUnitRecords) {
             pending_ = std::move(records);
         } else {
+            // Room for a whole unit at once: growing by doubling would move every record again.
+            pending_.reserve(kUnitRecords);
             std::move(records.begin(), records.end(), std::back_inserter(pending_));
         }
         if (pending_.size() >= kUnitRecords) {

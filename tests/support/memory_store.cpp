@@ -41,17 +41,16 @@ std::optional<TenantBaseline> MemoryStore::tenant(std::string_view tenant) {
     return optional_of(tenants_.find(s(tenant)));
 }
 
-void MemoryStore::put_tenant(std::string_view tenant, const TenantBaseline& row) {
-    tenants_.put(s(tenant), row, in_unit_);
+void MemoryStore::put_tenant(std::string_view tenant, TenantBaseline row) {
+    tenants_.put(s(tenant), std::move(row), in_unit_);
 }
 
 std::optional<UserBaseline> MemoryStore::user(std::string_view tenant, std::string_view user) {
     return optional_of(users_.find({s(tenant), s(user)}));
 }
 
-void MemoryStore::put_user(std::string_view tenant, std::string_view user,
-                           const UserBaseline& row) {
-    users_.put({s(tenant), s(user)}, row, in_unit_);
+void MemoryStore::put_user(std::string_view tenant, std::string_view user, UserBaseline row) {
+    users_.put({s(tenant), s(user)}, std::move(row), in_unit_);
 }
 
 std::optional<UserConnectorBaseline> MemoryStore::user_connector(std::string_view tenant,
@@ -61,8 +60,8 @@ std::optional<UserConnectorBaseline> MemoryStore::user_connector(std::string_vie
 }
 
 void MemoryStore::put_user_connector(std::string_view tenant, std::string_view user,
-                                     std::string_view connector, const UserConnectorBaseline& row) {
-    user_connectors_.put({s(tenant), s(user), s(connector)}, row, in_unit_);
+                                     std::string_view connector, UserConnectorBaseline row) {
+    user_connectors_.put({s(tenant), s(user), s(connector)}, std::move(row), in_unit_);
 }
 
 std::optional<ScopeConnectorBaseline> MemoryStore::scope_connector(std::string_view tenant,
@@ -72,9 +71,8 @@ std::optional<ScopeConnectorBaseline> MemoryStore::scope_connector(std::string_v
 }
 
 void MemoryStore::put_scope_connector(std::string_view tenant, std::string_view scope,
-                                      std::string_view connector,
-                                      const ScopeConnectorBaseline& row) {
-    scope_connectors_.put({s(tenant), s(scope), s(connector)}, row, in_unit_);
+                                      std::string_view connector, ScopeConnectorBaseline row) {
+    scope_connectors_.put({s(tenant), s(scope), s(connector)}, std::move(row), in_unit_);
 }
 
 std::optional<EnvironmentBaseline> MemoryStore::environment(std::string_view tenant,
@@ -83,17 +81,16 @@ std::optional<EnvironmentBaseline> MemoryStore::environment(std::string_view ten
 }
 
 void MemoryStore::put_environment(std::string_view tenant, std::string_view environment,
-                                  const EnvironmentBaseline& row) {
-    environments_.put({s(tenant), s(environment)}, row, in_unit_);
+                                  EnvironmentBaseline row) {
+    environments_.put({s(tenant), s(environment)}, std::move(row), in_unit_);
 }
 
 std::optional<FlowState> MemoryStore::flow(std::string_view tenant, std::string_view flow_id) {
     return optional_of(flows_.find({s(tenant), s(flow_id)}));
 }
 
-void MemoryStore::put_flow(std::string_view tenant, std::string_view flow_id,
-                           const FlowState& row) {
-    flows_.put({s(tenant), s(flow_id)}, row, in_unit_);
+void MemoryStore::put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) {
+    flows_.put({s(tenant), s(flow_id)}, std::move(row), in_unit_);
 }
 
 std::vector<FlowOwner> MemoryStore::flow_owners(std::string_view tenant, std::string_view flow_id) {

@@ -83,26 +83,25 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
   public:
     // BaselineStore
     std::optional<TenantBaseline> tenant(std::string_view tenant) override;
-    void put_tenant(std::string_view tenant, const TenantBaseline& row) override;
+    void put_tenant(std::string_view tenant, TenantBaseline row) override;
     std::optional<UserBaseline> user(std::string_view tenant, std::string_view user) override;
-    void put_user(std::string_view tenant, std::string_view user, const UserBaseline& row) override;
+    void put_user(std::string_view tenant, std::string_view user, UserBaseline row) override;
     std::optional<UserConnectorBaseline> user_connector(std::string_view tenant,
                                                         std::string_view user,
                                                         std::string_view connector) override;
     void put_user_connector(std::string_view tenant, std::string_view user,
-                            std::string_view connector, const UserConnectorBaseline& row) override;
+                            std::string_view connector, UserConnectorBaseline row) override;
     std::optional<ScopeConnectorBaseline> scope_connector(std::string_view tenant,
                                                           std::string_view scope,
                                                           std::string_view connector) override;
     void put_scope_connector(std::string_view tenant, std::string_view scope,
-                             std::string_view connector,
-                             const ScopeConnectorBaseline& row) override;
+                             std::string_view connector, ScopeConnectorBaseline row) override;
     std::optional<EnvironmentBaseline> environment(std::string_view tenant,
                                                    std::string_view environment) override;
     void put_environment(std::string_view tenant, std::string_view environment,
-                         const EnvironmentBaseline& row) override;
+                         EnvironmentBaseline row) override;
     std::optional<FlowState> flow(std::string_view tenant, std::string_view flow_id) override;
-    void put_flow(std::string_view tenant, std::string_view flow_id, const FlowState& row) override;
+    void put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) override;
     std::vector<FlowOwner> flow_owners(std::string_view tenant, std::string_view flow_id) override;
     void put_flow_owner(std::string_view tenant, std::string_view flow_id,
                         const FlowOwner& owner) override;
