@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,10 +12,12 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "agent/bounded_queue.h"
 #include "agent/commands/commands.h"
 #include "agent/config.h"
 #include "agent/file_input.h"
@@ -75,15 +78,16 @@ class TemporaryDirectory {
     std::filesystem::path path_;
 };
 
-/// Gathers the records of consecutive inputs into units of about kUnitRecords and commits each
-/// unit in one transaction: small blobs would otherwise cost a commit each. A unit's alerts are
-/// written only once it is committed, so a crash repeats nothing.
-class UnitCommitter {
-  public:
-    UnitCommitter(Store& store, const DetectionPolicy& policy, std::ostream& alerts_out)
-        : pipeline_(store, policy), alerts_out_(alerts_out) {}
+using Unit = std::vector<FlowRecord>;
 
-    void add(std::vector<FlowRecord>&& records) {
+/// Gathers the records of consecutive inputs into units of about kUnitRecords: small blobs would
+/// otherwise cost a transaction each.
+class UnitBuilder {
+  public:
+    explicit UnitBuilder(BoundedQueue<Unit>& units) : units_(units) {}
+
+    /// False once the evaluating side wants nothing more.
+    bool add(std::vector<FlowRecord>&& records) {
         if (pending_.empty() && records.size() >= kUnitRecords) {
             pending_ = std::move(records);
         } else {
@@ -91,17 +95,36 @@ class UnitCommitter {
             pending_.reserve(kUnitRecords);
             std::move(records.begin(), records.end(), std::back_inserter(pending_));
         }
-        if (pending_.size() >= kUnitRecords) {
-            commit();
-        }
+        return pending_.size() < kUnitRecords || hand_over();
     }
 
-    void commit() {
-        if (pending_.empty() || failure_) {
+    /// Hands over what is gathered, however little.
+    bool hand_over() {
+        if (pending_.empty()) {
+            return true;
+        }
+        const bool taken = units_.push(std::move(pending_));
+        pending_ = Unit();
+        return taken;
+    }
+
+  private:
+    BoundedQueue<Unit>& units_;
+    Unit pending_;
+};
+
+/// Evaluates each unit in one transaction. A unit's alerts are written only once it is
+/// committed, so a crash repeats nothing.
+class UnitCommitter {
+  public:
+    UnitCommitter(Store& store, const DetectionPolicy& policy, std::ostream& alerts_out)
+        : pipeline_(store, policy), alerts_out_(alerts_out) {}
+
+    void commit(const Unit& unit) {
+        if (unit.empty() || failure_) {
             return;
         }
-        auto outcome = pipeline_.process_unit(pending_);
-        pending_.clear();
+        auto outcome = pipeline_.process_unit(unit);
         if (!outcome) {
             failure_ = outcome.error();
             return;
@@ -119,7 +142,6 @@ class UnitCommitter {
   private:
     Pipeline pipeline_;
     std::ostream& alerts_out_;
-    std::vector<FlowRecord> pending_;
     PipelineCounts counts_;
     std::optional<Error> failure_;
 };
@@ -130,6 +152,42 @@ struct ReplayTotals {
     std::size_t inputs = 0;
     std::size_t unusable_inputs = 0;
 };
+
+/// Reads the inputs in order into units for `units`, printing each input's problems; stops early
+/// when the evaluating side closes the queue. Runs on a thread of its own.
+void read_inputs(const std::vector<std::string>& inputs, BoundedQueue<Unit>& units,
+                 ReplayTotals& totals) {
+    RecordReader reader;
+    UnitBuilder builder(units);
+    bool wanted = true;
+    for (const auto& input : inputs) {
+        ++totals.inputs;
+        std::size_t shown = 0;
+        auto on_diagnostic = [&](const ReadDiagnostic& d) {
+            if (shown++ < kDiagnosticsShown) {
+                std::cerr << "flowwatch: skipped: " << d.to_string() << '\n';
+            } else if (shown == kDiagnosticsShown + 1) {
+                std::cerr << "flowwatch: further problems in " << input << " are only counted\n";
+            }
+        };
+        auto read = read_input_file(
+            input, reader, kUnitRecords,
+            [&](std::vector<FlowRecord>&& records) {
+                wanted = wanted && builder.add(std::move(records));
+            },
+            on_diagnostic);
+        if (!read) {
+            ++totals.unusable_inputs;
+            std::cerr << "flowwatch: " << read.error().message << '\n';
+        } else {
+            totals.read += *read;
+        }
+        if (!wanted) {
+            return;
+        }
+    }
+    builder.hand_over();
+}
 
 std::string summary_line(const ReplayTotals& t) {
     std::string by_trigger;
@@ -190,34 +248,30 @@ int replay(const ReplayOptions& options) {
     std::ostream& alerts_out = options.alerts.empty() ? std::cout : alerts_file;
 
     UnitCommitter committer(**store, config.detection, alerts_out);
-    RecordReader reader;
     ReplayTotals totals;
 
-    for (const auto& input : options.inputs) {
-        ++totals.inputs;
-        std::size_t shown = 0;
-        auto on_diagnostic = [&](const ReadDiagnostic& d) {
-            if (shown++ < kDiagnosticsShown) {
-                std::cerr << "flowwatch: skipped: " << d.to_string() << '\n';
-            } else if (shown == kDiagnosticsShown + 1) {
-                std::cerr << "flowwatch: further problems in " << input << " are only counted\n";
-            }
-        };
-        auto read = read_input_file(
-            input, reader, kUnitRecords,
-            [&](std::vector<FlowRecord>&& records) { committer.add(std::move(records)); },
-            on_diagnostic);
-        if (!read) {
-            ++totals.unusable_inputs;
-            std::cerr << "flowwatch: " << read.error().message << '\n';
-        } else {
-            totals.read += *read;
+    // One thread reads and parses the next unit while this one evaluates and commits the last:
+    // at most one unit waits between them, so memory stays bounded.
+    BoundedQueue<Unit> units(1);
+    std::exception_ptr read_failure;
+    std::thread reading([&] {
+        try {
+            read_inputs(options.inputs, units, totals);
+        } catch (...) {
+            read_failure = std::current_exception();
         }
+        units.close();
+    });
+    while (auto unit = units.pop()) {
+        committer.commit(*unit);
         if (committer.failure()) {
-            break;
+            units.close();
         }
     }
-    committer.commit();
+    reading.join();
+    if (read_failure) {
+        std::rethrow_exception(read_failure);
+    }
     totals.pipeline = committer.counts();
     if (committer.failure()) {
         std::cerr << "flowwatch: " << committer.failure()->message << '\n';
