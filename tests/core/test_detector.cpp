@@ -308,6 +308,33 @@ TEST_CASE("a burst of creations far above the user's and the tenant's rate alert
     CHECK(bursts[0].reason.find("10 flow creations in 60 minutes") != std::string::npos);
 }
 
+TEST_CASE("a burst delivered late is judged in its own window within a day, and not beyond it") {
+    const auto late_burst = [](int newest_day, int newest_minute) {
+        Tenant t;
+        t.build_history();
+        t.feed(flow_record(kCreate, "maker4@contoso.com", "newer", "SharePoint",
+                           day(newest_day, newest_minute)));
+        std::vector<Alert> bursts;
+        for (int i = 0; i < 30; ++i) {
+            auto alerts =
+                t.feed(flow_record(kCreate, "maker4@contoso.com", fmt::format("late-{}", i),
+                                   "SharePoint", day(24, 2 * i)));
+            auto found = with_trigger(alerts, Trigger::abnormal_activity);
+            bursts.insert(bursts.end(), found.begin(), found.end());
+        }
+        const auto user = t.store.user(std::string(test::kTenant), "maker4@contoso.com");
+        REQUIRE(user.has_value());
+        CHECK(user->activity.events.at(static_cast<std::size_t>(ActivityKind::creation)) == 32);
+        return bursts;
+    };
+    // Ten hours after the burst was made: it lands in its own buckets and is seen.
+    const auto within = late_burst(24, 600);
+    REQUIRE(within.size() == 1);
+    CHECK(within[0].evidence["count"] == 10);
+    // Two days after: its buckets are no longer kept; it counts, but in no window.
+    CHECK(late_burst(26, 0).empty());
+}
+
 TEST_CASE("activity at the user's usual pace is not a burst") {
     Tenant t;
     t.build_history();
