@@ -18,6 +18,18 @@ namespace flowwatch::test {
 
 using storage::SqliteStore;
 
+namespace {
+
+/// A database file as a flowwatch whose schema ended at `version` left it.
+SQLite::Database database_at_version(const std::filesystem::path& path, int version) {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    const auto migrations = storage::schema_migrations().first(static_cast<std::size_t>(version));
+    REQUIRE(storage::migrate(db, migrations, path.string()).has_value());
+    return db;
+}
+
+}  // namespace
+
 TEST_CASE("opening creates the file and its missing parent directories") {
     TempDir dir;
     const auto path = dir.path() / "a" / "b" / "flowwatch.db";
@@ -55,8 +67,7 @@ TEST_CASE("a version 1 database moves its set tables into the rows they belong t
     TempDir dir;
     const auto path = dir.path() / "flowwatch.db";
     {
-        SQLite::Database v1(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        REQUIRE(storage::migrate(v1, storage::schema_migrations().first(1), "v1").has_value());
+        SQLite::Database v1 = database_at_version(path, 1);
         v1.exec(R"sql(
             INSERT INTO user_baseline VALUES ('t', 'u1', 1, 2, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0);
             INSERT INTO user_baseline VALUES ('t', 'u2', 1, 2, 3, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0);
@@ -91,8 +102,7 @@ TEST_CASE("a version 2 database keeps its seen records and flows in the re-keyed
     TempDir dir;
     const auto path = dir.path() / "flowwatch.db";
     {
-        SQLite::Database v2(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        REQUIRE(storage::migrate(v2, storage::schema_migrations().first(2), "v2").has_value());
+        SQLite::Database v2 = database_at_version(path, 2);
         v2.exec(R"sql(
             INSERT INTO seen_record VALUES ('t', 'r1', 100), ('t', 'r2', 300), ('x', 'r1', 100);
             INSERT INTO flow VALUES ('t', 'f1', 'env-a', 'u1', 1, 5, '[["http","HTTP"]]', 'u1', 6,
@@ -125,8 +135,7 @@ TEST_CASE("a version 3 database moves each user's last day of activity into thei
     TempDir dir;
     const auto path = dir.path() / "flowwatch.db";
     {
-        SQLite::Database v3(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        REQUIRE(storage::migrate(v3, storage::schema_migrations().first(3), "v3").has_value());
+        SQLite::Database v3 = database_at_version(path, 3);
         v3.exec(R"sql(
             INSERT INTO user_baseline VALUES
                 ('t', 'u1', 1, 2, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, '[]'),
