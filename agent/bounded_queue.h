@@ -29,6 +29,14 @@ class BoundedQueue {
         return true;
     }
 
+    /// Waits until a push would not wait; false once the queue is closed. A producer that calls
+    /// it before making its next item holds one item fewer.
+    bool wait_for_room() {
+        std::unique_lock lock(mutex_);
+        not_full_.wait(lock, [this] { return closed_ || items_.size() < capacity_; });
+        return !closed_;
+    }
+
     /// Waits for an item and takes the oldest; empty once the queue is closed and drained.
     std::optional<T> pop() {
         std::unique_lock lock(mutex_);

@@ -88,6 +88,11 @@ class UnitBuilder {
 
     /// False once the evaluating side wants nothing more.
     bool add(std::vector<FlowRecord>&& records) {
+        // A new unit is begun only once the last one has been taken: then one unit is evaluated
+        // while the next is read, and no third one waits.
+        if (pending_.empty() && !units_.wait_for_room()) {
+            return false;
+        }
         if (pending_.empty() && records.size() >= kUnitRecords) {
             pending_ = std::move(records);
         } else {
@@ -250,8 +255,8 @@ int replay(const ReplayOptions& options) {
     UnitCommitter committer(**store, config.detection, alerts_out);
     ReplayTotals totals;
 
-    // One thread reads and parses the next unit while this one evaluates and commits the last:
-    // at most one unit waits between them, so memory stays bounded.
+    // One thread reads and parses the next unit while this one evaluates and commits the last,
+    // so memory holds two units at most.
     BoundedQueue<Unit> units(1);
     std::exception_ptr read_failure;
     std::thread reading([&] {

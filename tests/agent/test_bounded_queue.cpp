@@ -46,6 +46,24 @@ TEST_CASE("a closed queue drains what it holds, then reports the end; pushes aft
     CHECK_FALSE(queue.pop().has_value());
 }
 
+TEST_CASE("waiting for room returns once an item is taken, and fails once the queue is closed") {
+    BoundedQueue<int> queue(1);
+    REQUIRE(queue.push(0));
+    std::atomic<bool> taken{false};
+    std::thread producer([&] {
+        REQUIRE(queue.wait_for_room());
+        // Room means the consumer has taken the item.
+        CHECK(taken.load());
+        CHECK(queue.push(1));
+    });
+    taken = true;
+    CHECK(queue.pop() == 0);
+    CHECK(queue.pop() == 1);
+    producer.join();
+    queue.close();
+    CHECK_FALSE(queue.wait_for_room());
+}
+
 TEST_CASE("closing a full queue releases a producer waiting for room") {
     BoundedQueue<int> queue(1);
     REQUIRE(queue.push(0));
