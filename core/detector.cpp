@@ -259,7 +259,7 @@ Detector::Rarity Detector::rarity_of(const Context& ctx, const Connector& connec
     const FlowRecord& r = ctx.record;
     Rarity rarity;
     rarity.cls = classify_connector(connector);
-    rarity.new_to_user = !store_.user_connector(r.tenant, r.user, connector.key).has_value();
+    rarity.new_to_user = !ctx.user || ctx.user->connector(connector.key) == nullptr;
 
     auto tenant_connector = store_.scope_connector(r.tenant, "", connector.key);
     rarity.tenant_users = tenant_connector ? tenant_connector->makers : 0;
@@ -613,26 +613,32 @@ void Detector::learn(const Context& ctx) {
         store_.put_environment(r.tenant, ctx.environment, std::move(env));
     }
     store_.put_tenant(r.tenant, tenant);
-    store_.put_user(r.tenant, r.user, std::move(user));
 
     std::vector<std::string> history;
     if (ctx.flow) {
         history = ctx.flow->connector_history;
     }
     if (ctx.changes_connectors) {
-        learn_connectors(ctx, history);
+        learn_connectors(ctx, user, history);
     }
+    store_.put_user(r.tenant, r.user, std::move(user));
     learn_flow(ctx, std::move(history));
 }
 
-void Detector::learn_connectors(const Context& ctx, std::vector<std::string>& history) {
+void Detector::learn_connectors(const Context& ctx, UserBaseline& user,
+                                std::vector<std::string>& history) {
     const FlowRecord& r = ctx.record;
     for (const auto& c : r.connectors) {
         bool added = contains(ctx.added, c);
-        auto known = store_.user_connector(r.tenant, r.user, c.key);
-        const bool new_maker_in_tenant = !known.has_value();
-        auto uc = std::move(known).value_or(
-            UserConnectorBaseline{.display = c.display, .first_seen = r.time, .last_seen = r.time});
+        auto known = std::ranges::find(user.connectors, c.key, &UserConnectorBaseline::key);
+        const bool new_maker_in_tenant = known == user.connectors.end();
+        if (new_maker_in_tenant) {
+            known = user.connectors.insert(
+                known,
+                UserConnectorBaseline{
+                    .key = c.key, .display = c.display, .first_seen = r.time, .last_seen = r.time});
+        }
+        UserConnectorBaseline& uc = *known;
         uc.first_seen = std::min(uc.first_seen, r.time);
         uc.last_seen = std::max(uc.last_seen, r.time);
         ++uc.events;
@@ -645,7 +651,6 @@ void Detector::learn_connectors(const Context& ctx, std::vector<std::string>& hi
         bool new_maker_in_environment =
             !ctx.environment.empty() && add_to_set(uc.environments, ctx.environment);
         bool new_in_flow = r.flow_id.empty() || add_to_set(history, c.key);
-        store_.put_user_connector(r.tenant, r.user, c.key, std::move(uc));
 
         auto learn_scope = [&](std::string_view scope, bool new_maker) {
             auto sc = store_.scope_connector(r.tenant, scope, c.key)

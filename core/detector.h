@@ -30,9 +30,10 @@ class Detector {
     void check_new_maker(const Context& ctx, std::vector<Alert>& out);
     void check_burst(const Context& ctx, std::vector<Alert>& out);
     void learn(const Context& ctx);
-    /// Folds the record's connectors into the baselines; `history` is the flow's connector
-    /// history, extended with the connectors new to the flow.
-    void learn_connectors(const Context& ctx, std::vector<std::string>& history);
+    /// Folds the record's connectors into the baselines, the user's among them; `history` is
+    /// the flow's connector history, extended with the connectors new to the flow.
+    void learn_connectors(const Context& ctx, UserBaseline& user,
+                          std::vector<std::string>& history);
     void learn_flow(const Context& ctx, std::vector<std::string> history);
 
     /// How rare a connector is among the makers of the record's environment and tenant, and

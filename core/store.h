@@ -48,6 +48,18 @@ struct TenantBaseline {
     ActivityTotals activity;
 };
 
+/// A connector as one user has used it.
+struct UserConnectorBaseline {
+    std::string key;  ///< connector_key() of it.
+    std::string display;
+    Timestamp first_seen{};
+    Timestamp last_seen{};
+    std::int64_t flows = 0;   ///< Flows into which this user brought the connector.
+    std::int64_t events = 0;  ///< Creations and edits of flows that use it.
+    /// Environments of the flows into which this user brought the connector.
+    std::vector<std::string> environments;
+};
+
 struct UserBaseline {
     Timestamp first_seen{};
     Timestamp last_seen{};
@@ -57,20 +69,18 @@ struct UserBaseline {
     /// Environments in which the user has created or edited a flow.
     std::vector<std::string> environments;
     ActivityTotals activity;
-    /// Buckets with activity up to kActivityHorizonMillis behind the newest, oldest first.
-    std::vector<ActivityBucket> recent_activity;
     /// Event time of the last burst alert per ActivityKind (0 = never), so a burst alerts once.
     std::array<std::int64_t, kActivityKinds> last_burst_ms{};
-};
+    /// Buckets with activity up to kActivityHorizonMillis behind the newest, oldest first.
+    std::vector<ActivityBucket> recent_activity;
+    /// The connectors this user has brought into flows, in the order they first did.
+    std::vector<UserConnectorBaseline> connectors;
 
-struct UserConnectorBaseline {
-    std::string display;
-    Timestamp first_seen{};
-    Timestamp last_seen{};
-    std::int64_t flows = 0;   ///< Flows into which this user brought the connector.
-    std::int64_t events = 0;  ///< Creations and edits of flows that use it.
-    /// Environments of the flows into which this user brought the connector.
-    std::vector<std::string> environments;
+    /// The connector with this key, or null.
+    const UserConnectorBaseline* connector(std::string_view key) const {
+        auto it = std::ranges::find(connectors, key, &UserConnectorBaseline::key);
+        return it != connectors.end() ? &*it : nullptr;
+    }
 };
 
 /// A connector's spread in one scope: an environment, or the whole tenant (scope "").
@@ -128,12 +138,6 @@ class BaselineStore {
 
     virtual std::optional<UserBaseline> user(std::string_view tenant, std::string_view user) = 0;
     virtual void put_user(std::string_view tenant, std::string_view user, UserBaseline row) = 0;
-
-    virtual std::optional<UserConnectorBaseline> user_connector(std::string_view tenant,
-                                                                std::string_view user,
-                                                                std::string_view connector) = 0;
-    virtual void put_user_connector(std::string_view tenant, std::string_view user,
-                                    std::string_view connector, UserConnectorBaseline row) = 0;
 
     /// `scope` is an environment id, or "" for the tenant as a whole.
     virtual std::optional<ScopeConnectorBaseline> scope_connector(std::string_view tenant,

@@ -113,6 +113,39 @@ std::vector<ActivityBucket> buckets_from_text(const std::string& text) {
     return buckets;
 }
 
+/// A user's connectors as
+/// `[[key, display, first_seen_ms, last_seen_ms, flows, events, [environment, ...]], ...]`.
+std::string user_connectors_to_text(const std::vector<UserConnectorBaseline>& connectors) {
+    std::string out = "[";
+    for (const UserConnectorBaseline& c : connectors) {
+        out += out.size() == 1 ? "[" : ",[";
+        append_json_string(out, c.key);
+        out += ',';
+        append_json_string(out, c.display);
+        fmt::format_to(std::back_inserter(out), ",{},{},{},{},", to_millis(c.first_seen),
+                       to_millis(c.last_seen), c.flows, c.events);
+        out += names_to_text(c.environments);
+        out += ']';
+    }
+    out += ']';
+    return out;
+}
+
+std::vector<UserConnectorBaseline> user_connectors_from_text(const std::string& text) {
+    std::vector<UserConnectorBaseline> connectors;
+    for (const auto& entry : nlohmann::json::parse(text)) {
+        connectors.push_back(
+            UserConnectorBaseline{.key = entry.at(0).get<std::string>(),
+                                  .display = entry.at(1).get<std::string>(),
+                                  .first_seen = from_millis(entry.at(2).get<std::int64_t>()),
+                                  .last_seen = from_millis(entry.at(3).get<std::int64_t>()),
+                                  .flows = entry.at(4).get<std::int64_t>(),
+                                  .events = entry.at(5).get<std::int64_t>(),
+                                  .environments = entry.at(6).get<std::vector<std::string>>()});
+    }
+    return connectors;
+}
+
 std::vector<Connector> connectors_from_text(const std::string& text) {
     std::vector<Connector> connectors;
     for (const auto& pair : nlohmann::json::parse(text)) {
@@ -157,6 +190,7 @@ UserBaseline RowTraits<UserBaseline>::read(const ReusableStatement& statement) {
     row.last_burst_ms = read_counters(statement, 10);
     row.environments = names_from_text(statement.text(14));
     row.recent_activity = buckets_from_text(statement.text(15));
+    row.connectors = user_connectors_from_text(statement.text(16));
     return row;
 }
 
@@ -172,27 +206,7 @@ void RowTraits<UserBaseline>::bind(ReusableStatement& statement, int first,
     bind_counters(statement, first + 10, row.last_burst_ms);
     statement.bind(first + 14, names_to_text(row.environments));
     statement.bind(first + 15, buckets_to_text(row.recent_activity));
-}
-
-UserConnectorBaseline RowTraits<UserConnectorBaseline>::read(const ReusableStatement& statement) {
-    UserConnectorBaseline row;
-    row.display = statement.text(0);
-    row.first_seen = time_at(statement, 1);
-    row.last_seen = time_at(statement, 2);
-    row.flows = statement.integer(3);
-    row.events = statement.integer(4);
-    row.environments = names_from_text(statement.text(5));
-    return row;
-}
-
-void RowTraits<UserConnectorBaseline>::bind(ReusableStatement& statement, int first,
-                                            const UserConnectorBaseline& row) {
-    statement.bind(first, row.display);
-    statement.bind(first + 1, to_millis(row.first_seen));
-    statement.bind(first + 2, to_millis(row.last_seen));
-    statement.bind(first + 3, row.flows);
-    statement.bind(first + 4, row.events);
-    statement.bind(first + 5, names_to_text(row.environments));
+    statement.bind(first + 16, user_connectors_to_text(row.connectors));
 }
 
 ScopeConnectorBaseline RowTraits<ScopeConnectorBaseline>::read(const ReusableStatement& statement) {

@@ -43,19 +43,10 @@ struct RowTraits<UserBaseline> {
                                          "deletion_burst_ms",
                                          "permission_burst_ms",
                                          "environments",
-                                         "recent_activity"};
+                                         "recent_activity",
+                                         "connectors"};
     static UserBaseline read(const ReusableStatement& statement);
     static void bind(ReusableStatement& statement, int first, const UserBaseline& row);
-};
-
-template <>
-struct RowTraits<UserConnectorBaseline> {
-    static constexpr const char* kTable = "user_connector";
-    static constexpr std::array kKeys{"tenant", "user", "connector"};
-    static constexpr std::array kColumns{"display", "first_seen_ms", "last_seen_ms",
-                                         "flows",   "events",        "environments"};
-    static UserConnectorBaseline read(const ReusableStatement& statement);
-    static void bind(ReusableStatement& statement, int first, const UserConnectorBaseline& row);
 };
 
 template <>

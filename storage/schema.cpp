@@ -195,10 +195,30 @@ UPDATE user_baseline SET recent_activity = (
 DROP TABLE activity;
 )sql";
 
+// Version 5: a user's connectors move into their baseline row too, since they are only ever
+// read with it; a view of the same name and columns keeps the old table's rows queryable.
+constexpr const char* kMigration5 = R"sql(
+ALTER TABLE user_baseline ADD COLUMN connectors TEXT NOT NULL DEFAULT '[]';
+UPDATE user_baseline SET connectors = (
+    SELECT json_group_array(json_array(connector, display, first_seen_ms, last_seen_ms, flows,
+                                       events, json(environments))) FROM (
+        SELECT * FROM user_connector c
+        WHERE c.tenant = user_baseline.tenant AND c.user = user_baseline.user
+        ORDER BY first_seen_ms, connector));
+DROP TABLE user_connector;
+CREATE VIEW user_connector (tenant, user, connector, display, first_seen_ms, last_seen_ms, flows,
+                            events, environments) AS
+    SELECT u.tenant, u.user, json_extract(c.value, '$[0]'), json_extract(c.value, '$[1]'),
+           json_extract(c.value, '$[2]'), json_extract(c.value, '$[3]'),
+           json_extract(c.value, '$[4]'), json_extract(c.value, '$[5]'),
+           json(json_extract(c.value, '$[6]'))
+    FROM user_baseline u, json_each(u.connectors) c;
+)sql";
+
 static_assert(kActivityHorizonMillis == 86'400'000, "migration 4 keeps the horizon's buckets");
 
 constexpr Migration kMigrations[] = {
-    {1, kMigration1}, {2, kMigration2}, {3, kMigration3}, {4, kMigration4}};
+    {1, kMigration1}, {2, kMigration2}, {3, kMigration3}, {4, kMigration4}, {5, kMigration5}};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 constexpr const char* kCreateVersionTable =

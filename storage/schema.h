@@ -18,7 +18,7 @@ struct Migration {
 
 /// Every migration this binary knows; the last one's version is kSchemaVersion.
 std::span<const Migration> schema_migrations();
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 /// The highest applied migration (0 for a new database).
 Result<int> schema_version(SQLite::Database& db, std::string_view target);

@@ -69,23 +69,6 @@ void SqliteStore::put_user(std::string_view tenant, std::string_view user, UserB
     });
 }
 
-std::optional<UserConnectorBaseline> SqliteStore::user_connector(std::string_view tenant,
-                                                                 std::string_view user,
-                                                                 std::string_view connector) {
-    return guarded("read user connector baseline", [&] {
-        return cached_row(state_->user_connectors, state_->make_key(tenant, user, connector),
-                          state_->unit);
-    });
-}
-
-void SqliteStore::put_user_connector(std::string_view tenant, std::string_view user,
-                                     std::string_view connector, UserConnectorBaseline row) {
-    write_in_unit("write user connector baseline", [&] {
-        state_->user_connectors.cache.put(state_->make_key(tenant, user, connector), std::move(row),
-                                          state_->unit);
-    });
-}
-
 std::optional<ScopeConnectorBaseline> SqliteStore::scope_connector(std::string_view tenant,
                                                                    std::string_view scope,
                                                                    std::string_view connector) {

@@ -19,7 +19,6 @@ template <typename Step>
 void for_each_cache(SqliteStore::State& s, Step&& step) {
     step(s.tenants.cache);
     step(s.users.cache);
-    step(s.user_connectors.cache);
     step(s.scope_connectors.cache);
     step(s.environments.cache);
     step(s.flows.cache);
@@ -97,7 +96,6 @@ void SqliteStore::commit_unit() {
         // and rows keyed by interned integer ids, would lift it.
         flush_table(s.tenants);
         flush_table(s.users);
-        flush_table(s.user_connectors);
         flush_table(s.scope_connectors);
         flush_table(s.environments);
         flush_table(s.flows);

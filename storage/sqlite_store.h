@@ -58,11 +58,6 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
     void put_tenant(std::string_view tenant, TenantBaseline row) override;
     std::optional<UserBaseline> user(std::string_view tenant, std::string_view user) override;
     void put_user(std::string_view tenant, std::string_view user, UserBaseline row) override;
-    std::optional<UserConnectorBaseline> user_connector(std::string_view tenant,
-                                                        std::string_view user,
-                                                        std::string_view connector) override;
-    void put_user_connector(std::string_view tenant, std::string_view user,
-                            std::string_view connector, UserConnectorBaseline row) override;
     std::optional<ScopeConnectorBaseline> scope_connector(std::string_view tenant,
                                                           std::string_view scope,
                                                           std::string_view connector) override;

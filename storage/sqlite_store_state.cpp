@@ -9,7 +9,6 @@ SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& s
       options(store_options),
       tenants(db),
       users(db),
-      user_connectors(db),
       scope_connectors(db),
       environments(db),
       flows(db),

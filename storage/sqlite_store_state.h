@@ -118,7 +118,6 @@ struct SqliteStore::State {
 
     CachedTable<TenantBaseline> tenants;
     CachedTable<UserBaseline> users;
-    CachedTable<UserConnectorBaseline> user_connectors;
     CachedTable<ScopeConnectorBaseline> scope_connectors;
     CachedTable<EnvironmentBaseline> environments;
     CachedTable<FlowState> flows;

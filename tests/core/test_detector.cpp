@@ -379,8 +379,10 @@ TEST_CASE("baselines count distinct makers and flows per connector and environme
     CHECK(t.store.tenant(tenant)->makers == 20);
     CHECK(t.store.tenant(tenant)->records == 40);
 
-    auto mine = t.store.user_connector(tenant, "maker0@contoso.com", connector_key("HTTP"));
-    REQUIRE(mine.has_value());
+    const auto maker0 = t.store.user(tenant, "maker0@contoso.com");
+    REQUIRE(maker0.has_value());
+    const auto* mine = maker0->connector(connector_key("HTTP"));
+    REQUIRE(mine != nullptr);
     CHECK(mine->flows == 1);
     CHECK(mine->events == 2);
     auto flow = t.store.flow(tenant, "flow-maker0@contoso.com");

@@ -131,6 +131,9 @@ inline UserBaseline sample_user(std::int64_t n) {
     row.activity.active_buckets = 9 + n;
     row.last_burst_ms = {0, 600'000 + n, 0, 1'200'000 + n};
     row.environments = {"env-" + std::to_string(n), "Default-\"quoted\" \\ \u00e9 \x01\t"};
+    row.connectors = {
+        UserConnectorBaseline{"http", "HTTP", at_ms(11), at_ms(22), 3, 4 + n, {"env-a", "env-b"}},
+        UserConnectorBaseline{"q\"x", "Q \\ \u00fc\n", at_ms(1), at_ms(2), 1, n, {}}};
     // A negative start (before 1970) is a valid one too.
     row.recent_activity = {{-600'000, {n, 0, 0, 1}}, {1'200'000 * n, {0, 2, n, 0}}};
     return row;

@@ -31,21 +31,25 @@ inline std::string show(const ActivityBucket& r) {
     return fmt::format("bucket[{}:{}]", r.start_ms, fmt::join(r.counts, ","));
 }
 
+inline std::string show(const UserConnectorBaseline& r) {
+    return fmt::format("user_connector[{} {} {} {} {} {} environments={}]", r.key, r.display,
+                       to_millis(r.first_seen), to_millis(r.last_seen), r.flows, r.events,
+                       fmt::join(r.environments, ";"));
+}
+
 inline std::string show(const UserBaseline& r) {
     std::string recent;
     for (const ActivityBucket& bucket : r.recent_activity) {
         recent += show(bucket);
     }
-    return fmt::format("user[{} {} {} {} {} {} bursts={} environments={} recent={}]",
+    std::string connectors;
+    for (const UserConnectorBaseline& connector : r.connectors) {
+        connectors += show(connector);
+    }
+    return fmt::format("user[{} {} {} {} {} {} bursts={} environments={} recent={} connectors={}]",
                        to_millis(r.first_seen), to_millis(r.last_seen), r.events, r.flows_created,
                        r.is_maker, show(r.activity), fmt::join(r.last_burst_ms, ","),
-                       fmt::join(r.environments, ";"), recent);
-}
-
-inline std::string show(const UserConnectorBaseline& r) {
-    return fmt::format("user_connector[{} {} {} {} {} environments={}]", r.display,
-                       to_millis(r.first_seen), to_millis(r.last_seen), r.flows, r.events,
-                       fmt::join(r.environments, ";"));
+                       fmt::join(r.environments, ";"), recent, connectors);
 }
 
 inline std::string show(const ScopeConnectorBaseline& r) {

@@ -88,7 +88,7 @@ TEST_CASE("a version 1 database moves its set tables into the rows they belong t
     // The tenant scope ("") was never a real environment: it is not carried over.
     CHECK(s.user("t", "u1")->environments == std::vector<std::string>{"env-a", "env-b"});
     CHECK(s.user("t", "u2")->environments.empty());
-    CHECK(s.user_connector("t", "u1", "http")->environments == std::vector<std::string>{"env-a"});
+    CHECK(s.user("t", "u1")->connector("http")->environments == std::vector<std::string>{"env-a"});
     CHECK(s.flow("t", "f1")->connector_history == std::vector<std::string>{"dropbox", "http"});
     CHECK(s.flow("t", "f1")->connectors.size() == 1);
 
@@ -183,6 +183,54 @@ TEST_CASE("a version 3 database moves each user's last day of activity into thei
     CHECK(recent("u3").empty());
     SQLite::Database raw(path, SQLite::OPEN_READONLY);
     CHECK_FALSE(raw.tableExists("activity"));
+}
+
+TEST_CASE("a version 4 database moves each user's connectors into their row, behind a view") {
+    TempDir dir;
+    const auto path = dir.path() / "flowwatch.db";
+    {
+        SQLite::Database v4 = database_at_version(path, 4);
+        v4.exec(R"sql(
+            INSERT INTO user_baseline VALUES
+                ('t', 'u1', 1, 2, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, '[]', '[]'),
+                ('t', 'u2', 1, 2, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, '[]', '[]');
+            INSERT INTO user_connector VALUES
+                ('t', 'u1', 'shared_http', 'HTTP', 20, 30, 2, 5, '["env-a","env-b"]'),
+                ('t', 'u1', 'shared_dropbox', 'Dropbox "x"', 10, 11, 1, 1, '[]'),
+                ('x', 'u2', 'shared_ftp', 'FTP', 1, 1, 1, 1, '[]');
+        )sql");
+    }
+
+    auto store = SqliteStore::open(path);
+    REQUIRE(store.has_value());
+    auto& s = **store;
+    CHECK(*s.schema_version() == storage::kSchemaVersion);
+    const auto u1 = s.user("t", "u1");
+    REQUIRE(u1.has_value());
+    // In the order the user first brought them in.
+    REQUIRE(u1->connectors.size() == 2);
+    CHECK(show(u1->connectors[0]) ==
+          "user_connector[shared_dropbox Dropbox \"x\" 10 11 1 1 "
+          "environments=]");
+    CHECK(show(u1->connectors[1]) ==
+          "user_connector[shared_http HTTP 20 30 2 5 "
+          "environments=env-a;env-b]");
+    // Another tenant's row with the same user name is not u2's.
+    CHECK(s.user("t", "u2")->connectors.empty());
+
+    SQLite::Database raw(path, SQLite::OPEN_READONLY);
+    SQLite::Statement view(raw,
+                           "SELECT user, connector, display, flows, events, environments"
+                           " FROM user_connector WHERE tenant = 't' ORDER BY connector");
+    std::vector<std::string> rows;
+    while (view.executeStep()) {
+        rows.push_back(fmt::format("{} {} {} {} {} {}", view.getColumn(0).getString(),
+                                   view.getColumn(1).getString(), view.getColumn(2).getString(),
+                                   view.getColumn(3).getInt64(), view.getColumn(4).getInt64(),
+                                   view.getColumn(5).getString()));
+    }
+    CHECK(rows == std::vector<std::string>{"u1 shared_dropbox Dropbox \"x\" 1 1 []",
+                                           "u1 shared_http HTTP 2 5 [\"env-a\",\"env-b\"]"});
 }
 
 TEST_CASE("a user row whose stored activity is not a list of buckets is refused, naming the file") {

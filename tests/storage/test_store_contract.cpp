@@ -16,9 +16,6 @@ namespace {
 constexpr std::string_view kT = "tenant-a";
 constexpr std::string_view kGeneral = "Audit.General";
 
-UserConnectorBaseline sample_user_connector() {
-    return UserConnectorBaseline{"HTTP", at_ms(11), at_ms(22), 3, 4, {"env-a", "env-b"}};
-}
 ScopeConnectorBaseline sample_scope_connector() {
     return ScopeConnectorBaseline{"Office 365 Outlook", at_ms(33), at_ms(44), 5, 6};
 }
@@ -45,7 +42,6 @@ template <typename S>
 std::string describe(S& s) {
     std::string out;
     out += show(s.tenant(kT)) + "\n" + show(s.user(kT, "u1")) + "\n";
-    out += show(s.user_connector(kT, "u1", "http")) + "\n";
     out += show(s.scope_connector(kT, "", "office 365 outlook")) + "\n";
     out += show(s.environment(kT, "env")) + "\n" + show(s.flow(kT, "f1")) + "\n";
     out += show(s.flow_owners(kT, "f0")) + show(s.flow_owners(kT, "f1")) + "\n";
@@ -83,7 +79,6 @@ std::vector<Step<S>> script() {
     return {
         [](S& s) { s.put_tenant(kT, sample_tenant(2)); },
         [](S& s) { s.put_user(kT, "u1", sample_user(3)); },
-        [](S& s) { s.put_user_connector(kT, "u1", "http", sample_user_connector()); },
         [](S& s) { s.put_scope_connector(kT, "", "office 365 outlook", sample_scope_connector()); },
         [](S& s) { s.put_environment(kT, "env", sample_environment()); },
         [](S& s) { s.put_flow(kT, "f1", sample_flow(4)); },
@@ -115,7 +110,6 @@ TEST_CASE_TEMPLATE("every baseline row reads back as written, also after re-open
     s.begin_unit();
     s.put_tenant(kT, sample_tenant(4));
     s.put_user(kT, "u@x", sample_user(5));
-    s.put_user_connector(kT, "u@x", "http", sample_user_connector());
     s.put_scope_connector(kT, "env", "http", sample_scope_connector());
     s.put_environment(kT, "env", sample_environment());
     s.put_flow(kT, "f", sample_flow(6));
@@ -126,7 +120,6 @@ TEST_CASE_TEMPLATE("every baseline row reads back as written, also after re-open
         auto& r = *f.store;
         CHECK(show(r.tenant(kT)) == show(sample_tenant(4)));
         CHECK(show(r.user(kT, "u@x")) == show(sample_user(5)));
-        CHECK(show(r.user_connector(kT, "u@x", "http")) == show(sample_user_connector()));
         CHECK(show(r.scope_connector(kT, "env", "http")) == show(sample_scope_connector()));
         CHECK(show(r.environment(kT, "env")) == show(sample_environment()));
         CHECK(show(r.flow(kT, "f")) == show(sample_flow(6)));
@@ -141,7 +134,7 @@ TEST_CASE_TEMPLATE("absent rows read as absent, empty or zero", F, SqliteFixture
 
     CHECK_FALSE(s.tenant("other").has_value());
     CHECK_FALSE(s.user(kT, "nobody").has_value());
-    CHECK_FALSE(s.user_connector(kT, "u1", "ftp").has_value());
+    CHECK(s.user(kT, "u0")->connector("ftp") == nullptr);
     CHECK_FALSE(s.scope_connector(kT, "", "ftp").has_value());
     CHECK_FALSE(s.environment(kT, "nowhere").has_value());
     CHECK_FALSE(s.flow(kT, "no-flow").has_value());
@@ -164,19 +157,17 @@ TEST_CASE_TEMPLATE("the sets kept inside rows come back whole, per tenant", F, S
     user.environments = {"env-b", "env-a", ""};
     FlowState flow = sample_flow(2);
     flow.connector_history = {"shared_http", "shared_dropbox"};
-    UserConnectorBaseline uc = sample_user_connector();
-    uc.environments = {};
+    user.connectors.at(0).environments = {};
     s.begin_unit();
     s.put_user(kT, "u1", user);
     s.put_flow(kT, "f1", flow);
-    s.put_user_connector(kT, "u1", "http", uc);
     s.commit_unit();
     f.reopen();
 
     auto& r = *f.store;
     CHECK(show(r.user(kT, "u1")) == show(user));
     CHECK(show(r.flow(kT, "f1")) == show(flow));
-    CHECK(show(r.user_connector(kT, "u1", "http")) == show(uc));
+    CHECK(r.user(kT, "u1")->connector("http")->environments.empty());
     CHECK_FALSE(r.user("tenant-b", "u1").has_value());
     // Insertion order is kept, so a set reads back as it was written.
     CHECK(r.user(kT, "u1")->environments == std::vector<std::string>{"env-b", "env-a", ""});

@@ -22,7 +22,6 @@ template <typename Step>
 void MemoryStore::for_each_map(Step&& step) {
     step(tenants_);
     step(users_);
-    step(user_connectors_);
     step(scope_connectors_);
     step(environments_);
     step(flows_);
@@ -51,17 +50,6 @@ std::optional<UserBaseline> MemoryStore::user(std::string_view tenant, std::stri
 
 void MemoryStore::put_user(std::string_view tenant, std::string_view user, UserBaseline row) {
     users_.put({s(tenant), s(user)}, std::move(row), in_unit_);
-}
-
-std::optional<UserConnectorBaseline> MemoryStore::user_connector(std::string_view tenant,
-                                                                 std::string_view user,
-                                                                 std::string_view connector) {
-    return optional_of(user_connectors_.find({s(tenant), s(user), s(connector)}));
-}
-
-void MemoryStore::put_user_connector(std::string_view tenant, std::string_view user,
-                                     std::string_view connector, UserConnectorBaseline row) {
-    user_connectors_.put({s(tenant), s(user), s(connector)}, std::move(row), in_unit_);
 }
 
 std::optional<ScopeConnectorBaseline> MemoryStore::scope_connector(std::string_view tenant,

@@ -86,11 +86,6 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
     void put_tenant(std::string_view tenant, TenantBaseline row) override;
     std::optional<UserBaseline> user(std::string_view tenant, std::string_view user) override;
     void put_user(std::string_view tenant, std::string_view user, UserBaseline row) override;
-    std::optional<UserConnectorBaseline> user_connector(std::string_view tenant,
-                                                        std::string_view user,
-                                                        std::string_view connector) override;
-    void put_user_connector(std::string_view tenant, std::string_view user,
-                            std::string_view connector, UserConnectorBaseline row) override;
     std::optional<ScopeConnectorBaseline> scope_connector(std::string_view tenant,
                                                           std::string_view scope,
                                                           std::string_view connector) override;
@@ -159,7 +154,6 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
     bool in_unit_ = false;
     UnitMap<Key1, TenantBaseline> tenants_;
     UnitMap<Key2, UserBaseline> users_;
-    UnitMap<Key3, UserConnectorBaseline> user_connectors_;
     UnitMap<Key3, ScopeConnectorBaseline> scope_connectors_;
     UnitMap<Key2, EnvironmentBaseline> environments_;
     UnitMap<Key2, FlowState> flows_;
