@@ -34,6 +34,8 @@ struct BenchOptions {
     int runs = 3;
     std::uint64_t seed = 42;
     std::string flowwatch;
+    /// Another flowwatch binary to race on the all-Power-Automate corpus, e.g. an older build.
+    std::string against;
     bool keep = false;
 };
 
@@ -66,34 +68,59 @@ double median(std::vector<double> values) {
     return values[values.size() / 2];
 }
 
-/// `flowwatch replay` over `files`, each run into a fresh database; the median time and the
-/// highest peak memory of the runs. Exits the bench if a replay fails.
+/// One `flowwatch replay` of `corpus` by `binary` into a fresh database. Exits the bench if it
+/// fails.
+ChildRun replay_once(const std::string& binary, const std::string& what, const Corpus& corpus,
+                     const std::string& tag) {
+    std::vector<std::string> argv = {binary,      "replay",   "--db",
+                                     tag + ".db", "--alerts", tag + ".jsonl"};
+    argv.insert(argv.end(), corpus.files.begin(), corpus.files.end());
+    for (const char* suffix : {".db", ".db-wal", ".db-shm", ".jsonl"}) {
+        fs::remove(tag + suffix);
+    }
+    auto run = run_child(argv, tag + ".stderr");
+    if (!run || run->exit_code != 0) {
+        fmt::print(
+            stderr, "flowwatch_bench: {} failed: {}\n", what,
+            run ? fmt::format("exit {}: {}", run->exit_code, run->err) : run.error().message);
+        std::exit(1);
+    }
+    return *run;
+}
+
+/// `flowwatch replay` over `corpus`, each run into a fresh database; the median time and the
+/// highest peak memory of the runs.
 Row replay(const BenchOptions& options, const std::string& what, const Corpus& corpus,
            const std::string& tag) {
-    std::vector<std::string> argv = {options.flowwatch, "replay",   "--db",
-                                     tag + ".db",       "--alerts", tag + ".jsonl"};
-    argv.insert(argv.end(), corpus.files.begin(), corpus.files.end());
     std::vector<double> seconds;
     long peak_rss_kb = 0;
     for (int i = 0; i < options.runs; ++i) {
-        for (const char* suffix : {".db", ".db-wal", ".db-shm", ".jsonl"}) {
-            fs::remove(tag + suffix);
-        }
-        auto run = run_child(argv, tag + ".stderr");
-        if (!run || run->exit_code != 0) {
-            fmt::print(
-                stderr, "flowwatch_bench: {} failed: {}\n", what,
-                run ? fmt::format("exit {}: {}", run->exit_code, run->err) : run.error().message);
-            std::exit(1);
-        }
+        const ChildRun run = replay_once(options.flowwatch, what, corpus, tag);
         if (i == 0) {
-            fmt::print(stderr, "  {}", run->err);
+            fmt::print(stderr, "  {}", run.err);
         }
-        seconds.push_back(run->seconds);
-        peak_rss_kb = std::max(peak_rss_kb, run->peak_rss_kb);
+        seconds.push_back(run.seconds);
+        peak_rss_kb = std::max(peak_rss_kb, run.peak_rss_kb);
     }
     return Row{what,       corpus.bytes, corpus.records, corpus.flow_records, median(seconds),
                peak_rss_kb};
+}
+
+/// Runs this flowwatch and `options.against` in turn over `corpus`, seven rounds at least, and
+/// prints each one's best time: on a machine whose speed drifts, turns and bests compare two
+/// builds better than medians taken minutes apart.
+void race(const BenchOptions& options, const Corpus& corpus) {
+    const int rounds = std::max(options.runs, 7);
+    double ours = 1e300;
+    double theirs = 1e300;
+    for (int i = 0; i < rounds; ++i) {
+        ours = std::min(ours, replay_once(options.flowwatch, "race", corpus, "race").seconds);
+        theirs = std::min(theirs, replay_once(options.against, "race", corpus, "race").seconds);
+    }
+    fmt::print(
+        "race on the Power Automate corpus, best of {} turns: {:.2f} s ({}) against "
+        "{:.2f} s ({}): {:.0f} % of its time\n",
+        rounds, ours, options.flowwatch, theirs, options.against, 100 * ours / theirs);
 }
 
 Corpus make_corpus(const std::string& name, ScenarioOptions scenario, double mb) {
@@ -129,14 +156,15 @@ BenchOptions parse_arguments(int argc, char** argv) {
             options.seed = std::strtoull(argv[++i], nullptr, 10);
         } else if (arg == "--flowwatch" && has_value) {
             options.flowwatch = fs::absolute(argv[++i]).string();
+        } else if (arg == "--against" && has_value) {
+            options.against = fs::absolute(argv[++i]).string();
         } else if (arg == "--keep") {
             options.keep = true;
         } else {
             fmt::print(
                 stderr,
                 "usage: flowwatch_bench [--mb N] [--pa-mb N] [--pa-users N] [--runs N] [--seed N] "
-                "[--flowwatch PATH] "
-                "[--keep]\n");
+                "[--flowwatch PATH] [--against PATH] [--keep]\n");
             std::exit(2);
         }
     }
@@ -202,6 +230,9 @@ int main(int argc, char** argv) {
                static_cast<double>(quarter.bytes) / kMiB,
                static_cast<double>(rows[1].peak_rss_kb) / 1024.0,
                static_cast<double>(corpus.bytes) / kMiB);
+    if (!options.against.empty()) {
+        race(options, flows);
+    }
     if (options.keep) {
         fmt::print("corpora kept in {}\n", root.string());
     } else {
