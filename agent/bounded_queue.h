@@ -20,7 +20,7 @@ class BoundedQueue {
     /// Waits for room, then appends `item`. False, and `item` dropped, once the queue is closed.
     bool push(T item) {
         std::unique_lock lock(mutex_);
-        not_full_.wait(lock, [this] { return closed_ || items_.size() < capacity_; });
+        not_full_.wait(lock, [this] { return room_or_closed(); });
         if (closed_) {
             return false;
         }
@@ -33,7 +33,7 @@ class BoundedQueue {
     /// it before making its next item holds one item fewer.
     bool wait_for_room() {
         std::unique_lock lock(mutex_);
-        not_full_.wait(lock, [this] { return closed_ || items_.size() < capacity_; });
+        not_full_.wait(lock, [this] { return room_or_closed(); });
         return !closed_;
     }
 
@@ -59,6 +59,8 @@ class BoundedQueue {
     }
 
   private:
+    bool room_or_closed() const { return closed_ || items_.size() < capacity_; }
+
     const std::size_t capacity_;
     std::mutex mutex_;
     std::condition_variable not_full_;

@@ -630,15 +630,14 @@ void Detector::learn_connectors(const Context& ctx, UserBaseline& user,
     const FlowRecord& r = ctx.record;
     for (const auto& c : r.connectors) {
         bool added = contains(ctx.added, c);
-        auto known = std::ranges::find(user.connectors, c.key, &UserConnectorBaseline::key);
-        const bool new_maker_in_tenant = known == user.connectors.end();
-        if (new_maker_in_tenant) {
-            known = user.connectors.insert(
-                known,
-                UserConnectorBaseline{
-                    .key = c.key, .display = c.display, .first_seen = r.time, .last_seen = r.time});
-        }
-        UserConnectorBaseline& uc = *known;
+        UserConnectorBaseline* known = user.connector(c.key);
+        const bool new_maker_in_tenant = known == nullptr;
+        UserConnectorBaseline& uc =
+            known ? *known
+                  : user.connectors.emplace_back(UserConnectorBaseline{.key = c.key,
+                                                                       .display = c.display,
+                                                                       .first_seen = r.time,
+                                                                       .last_seen = r.time});
         uc.first_seen = std::min(uc.first_seen, r.time);
         uc.last_seen = std::max(uc.last_seen, r.time);
         ++uc.events;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/alert.h"
@@ -80,6 +81,9 @@ struct UserBaseline {
     const UserConnectorBaseline* connector(std::string_view key) const {
         auto it = std::ranges::find(connectors, key, &UserConnectorBaseline::key);
         return it != connectors.end() ? &*it : nullptr;
+    }
+    UserConnectorBaseline* connector(std::string_view key) {
+        return const_cast<UserConnectorBaseline*>(std::as_const(*this).connector(key));
     }
 };
 

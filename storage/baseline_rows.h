@@ -147,22 +147,15 @@ std::string update_sql() {
 template <typename Row>
 std::string upsert_sql() {
     using Traits = RowTraits<Row>;
-    std::string names;
-    std::string marks;
     std::string keys;
     std::string updates;
     for (const char* key : Traits::kKeys) {
-        names += std::string(names.empty() ? "" : ", ") + key;
         keys += std::string(keys.empty() ? "" : ", ") + key;
-        marks += marks.empty() ? "?" : ", ?";
     }
     for (const char* column : Traits::kColumns) {
-        names += std::string(", ") + column;
-        marks += ", ?";
         updates += std::string(updates.empty() ? "" : ", ") + column + " = excluded." + column;
     }
-    return std::string("INSERT INTO ") + Traits::kTable + " (" + names + ") VALUES (" + marks +
-           ") ON CONFLICT (" + keys + ") DO UPDATE SET " + updates;
+    return insert_sql<Row>() + " ON CONFLICT (" + keys + ") DO UPDATE SET " + updates;
 }
 
 }  // namespace flowwatch::storage

@@ -123,14 +123,6 @@ class RowCache {
         }
     }
 
-    /// Lets `change` amend each dirty row, e.g. to forget what the commit made durable.
-    template <typename Change>
-    void for_each_dirty(Change&& change) {
-        for (auto* item : dirty_) {
-            change(*item->second.row);
-        }
-    }
-
     /// After a commit: the dirty rows are now what the database holds.
     void mark_clean() {
         for (auto* item : dirty_) {

@@ -1,7 +1,5 @@
 #include "storage/sqlite_store_state.h"
 
-#include <algorithm>
-
 namespace flowwatch::storage {
 
 SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& store_options)
