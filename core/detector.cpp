@@ -109,7 +109,7 @@ struct Detector::Context {
     bool new_tenant = false;
     bool learning = false;
     bool authorized = false;
-    std::optional<UserBaseline> user;
+    std::optional<UserBaseline> user;  ///< Before this record; learn moves it out.
     std::optional<FlowState> flow;
     std::vector<FlowOwner> owners;
     std::string environment;          ///< The record's, else the flow's.
@@ -261,20 +261,22 @@ Detector::Rarity Detector::rarity_of(const Context& ctx, const Connector& connec
     rarity.cls = classify_connector(connector);
     rarity.new_to_user = !ctx.user || ctx.user->connector(connector.key) == nullptr;
 
-    auto tenant_connector = store_.scope_connector(r.tenant, "", connector.key);
+    const ScopeConnectorBaseline* tenant_connector =
+        store_.find_scope_connector(r.tenant, "", connector.key);
     rarity.tenant_users = tenant_connector ? tenant_connector->makers : 0;
     rarity.tenant_makers = ctx.tenant.makers;
 
     // Without an environment, the tenant stands in for it.
-    auto env_connector = ctx.environment.empty()
-                             ? tenant_connector
-                             : store_.scope_connector(r.tenant, ctx.environment, connector.key);
-    rarity.new_to_environment = !env_connector.has_value();
+    const ScopeConnectorBaseline* env_connector =
+        ctx.environment.empty()
+            ? tenant_connector
+            : store_.find_scope_connector(r.tenant, ctx.environment, connector.key);
+    rarity.new_to_environment = env_connector == nullptr;
     rarity.env_users = env_connector ? env_connector->makers : 0;
     rarity.env_makers = ctx.tenant.makers;
     rarity.env_days = duration_cast<days>(r.time - ctx.tenant.first_event).count();
     if (!ctx.environment.empty()) {
-        auto env = store_.environment(r.tenant, ctx.environment);
+        const EnvironmentBaseline* env = store_.find_environment(r.tenant, ctx.environment);
         rarity.env_makers = env ? env->makers : 0;
         if (env) {
             rarity.env_days = duration_cast<days>(r.time - env->first_seen).count();
@@ -501,8 +503,8 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
         return;
     }
     const FlowRecord& r = ctx.record;
-    auto user = store_.user(r.tenant, r.user);
-    if (!user) {
+    const UserBaseline* user = store_.find_user(r.tenant, r.user);
+    if (user == nullptr) {
         return;
     }
     auto kind = static_cast<std::size_t>(*ctx.kind);
@@ -518,7 +520,8 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
     };
     double user_usual = per_bucket(user->activity.events.at(kind) - count,
                                    user->activity.active_buckets - window_buckets);
-    const TenantBaseline tenant = store_.tenant(r.tenant).value_or(ctx.tenant);
+    const TenantBaseline* stored_tenant = store_.find_tenant(r.tenant);
+    const TenantBaseline& tenant = stored_tenant != nullptr ? *stored_tenant : ctx.tenant;
     double tenant_usual = per_bucket(tenant.activity.events.at(kind) - count,
                                      tenant.activity.active_buckets - window_buckets);
     // The usual rate is per active bucket, so the window's expected count scales with the
@@ -535,8 +538,11 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
     if (last != 0 && now_ms - last < kBurstWindowMillis) {
         return;
     }
-    user->last_burst_ms.at(kind) = now_ms;
-    store_.put_user(r.tenant, r.user, *user);
+    const std::int64_t history_events = user->activity.events.at(kind) - count;
+    // Only a burst alert changes the row, so only then is the lent row copied.
+    UserBaseline marked = *user;
+    marked.last_burst_ms.at(kind) = now_ms;
+    store_.put_user(r.tenant, r.user, std::move(marked));
 
     double ratio = static_cast<double>(count) / static_cast<double>(threshold);
     double score =
@@ -554,12 +560,12 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
                       {"threshold", threshold},
                       {"user_usual_per_bucket", std::round(user_usual * 100) / 100},
                       {"tenant_usual_per_bucket", std::round(tenant_usual * 100) / 100},
-                      {"user_history_events", user->activity.events.at(kind) - count}};
+                      {"user_history_events", history_events}};
     alert.mitre = {*ctx.kind == ActivityKind::deletion ? "T1485" : "T1059"};
     out.push_back(std::move(alert));
 }
 
-void Detector::learn(const Context& ctx) {
+void Detector::learn(Context& ctx) {
     const FlowRecord& r = ctx.record;
     TenantBaseline tenant = ctx.tenant;
     if (ctx.new_tenant) {
@@ -569,7 +575,10 @@ void Detector::learn(const Context& ctx) {
     tenant.last_event = std::max(tenant.last_event, r.time);
     ++tenant.records;
 
-    UserBaseline user = ctx.user.value_or(UserBaseline{.first_seen = r.time, .last_seen = r.time});
+    // The checks are done with the user's row: it is moved, not copied, into the new one.
+    UserBaseline user =
+        ctx.user ? std::move(*ctx.user) : UserBaseline{.first_seen = r.time, .last_seen = r.time};
+    ctx.user.reset();
     user.first_seen = std::min(user.first_seen, r.time);
     user.last_seen = std::max(user.last_seen, r.time);
     ++user.events;
@@ -614,15 +623,19 @@ void Detector::learn(const Context& ctx) {
     }
     store_.put_tenant(r.tenant, tenant);
 
-    std::vector<std::string> history;
-    if (ctx.flow) {
-        history = ctx.flow->connector_history;
+    // The flow's next state; learning the connectors extends its connector history.
+    std::optional<FlowState> flow;
+    std::vector<std::string> no_history;
+    if (!r.flow_id.empty()) {
+        flow = ctx.flow.value_or(FlowState{});
     }
     if (ctx.changes_connectors) {
-        learn_connectors(ctx, user, history);
+        learn_connectors(ctx, user, flow ? flow->connector_history : no_history);
     }
     store_.put_user(r.tenant, r.user, std::move(user));
-    learn_flow(ctx, std::move(history));
+    if (flow) {
+        learn_flow(ctx, std::move(*flow));
+    }
 }
 
 void Detector::learn_connectors(const Context& ctx, UserBaseline& user,
@@ -672,13 +685,8 @@ void Detector::learn_connectors(const Context& ctx, UserBaseline& user,
     }
 }
 
-void Detector::learn_flow(const Context& ctx, std::vector<std::string> history) {
+void Detector::learn_flow(const Context& ctx, FlowState flow) {
     const FlowRecord& r = ctx.record;
-    if (r.flow_id.empty()) {
-        return;
-    }
-
-    FlowState flow = ctx.flow.value_or(FlowState{});
     bool creation = r.operation == FlowOperation::create_flow;
     if (!ctx.flow || (creation && !flow.creator_certain)) {
         // Without the creation record, the first actor seen is the best guess, marked uncertain.
@@ -692,7 +700,6 @@ void Detector::learn_flow(const Context& ctx, std::vector<std::string> history) 
     if (ctx.changes_connectors) {
         flow.connectors = r.connectors;
     }
-    flow.connector_history = std::move(history);
     flow.last_actor = r.user;
     flow.last_event = std::max(flow.last_event, r.time);
     if (r.operation == FlowOperation::delete_flow) {

@@ -137,25 +137,29 @@ class BaselineStore {
   public:
     virtual ~BaselineStore() = default;
 
-    virtual std::optional<TenantBaseline> tenant(std::string_view tenant) = 0;
+    // The find_* reads lend the stored row instead of copying it: the pointer (null when there
+    // is no such row) stays valid until the next write to the store or the end of the unit,
+    // whichever comes first. The reads without find_ return a copy.
+
+    virtual const TenantBaseline* find_tenant(std::string_view tenant) = 0;
     virtual void put_tenant(std::string_view tenant, TenantBaseline row) = 0;
 
-    virtual std::optional<UserBaseline> user(std::string_view tenant, std::string_view user) = 0;
+    virtual const UserBaseline* find_user(std::string_view tenant, std::string_view user) = 0;
     virtual void put_user(std::string_view tenant, std::string_view user, UserBaseline row) = 0;
 
     /// `scope` is an environment id, or "" for the tenant as a whole.
-    virtual std::optional<ScopeConnectorBaseline> scope_connector(std::string_view tenant,
-                                                                  std::string_view scope,
-                                                                  std::string_view connector) = 0;
+    virtual const ScopeConnectorBaseline* find_scope_connector(std::string_view tenant,
+                                                               std::string_view scope,
+                                                               std::string_view connector) = 0;
     virtual void put_scope_connector(std::string_view tenant, std::string_view scope,
                                      std::string_view connector, ScopeConnectorBaseline row) = 0;
 
-    virtual std::optional<EnvironmentBaseline> environment(std::string_view tenant,
-                                                           std::string_view environment) = 0;
+    virtual const EnvironmentBaseline* find_environment(std::string_view tenant,
+                                                        std::string_view environment) = 0;
     virtual void put_environment(std::string_view tenant, std::string_view environment,
                                  EnvironmentBaseline row) = 0;
 
-    virtual std::optional<FlowState> flow(std::string_view tenant, std::string_view flow_id) = 0;
+    virtual const FlowState* find_flow(std::string_view tenant, std::string_view flow_id) = 0;
     virtual void put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) = 0;
 
     virtual std::vector<FlowOwner> flow_owners(std::string_view tenant,
@@ -164,6 +168,31 @@ class BaselineStore {
                                 const FlowOwner& owner) = 0;
     virtual void remove_flow_owner(std::string_view tenant, std::string_view flow_id,
                                    std::string_view user) = 0;
+
+    std::optional<TenantBaseline> tenant(std::string_view tenant) {
+        return copy_of(find_tenant(tenant));
+    }
+    std::optional<UserBaseline> user(std::string_view tenant, std::string_view user) {
+        return copy_of(find_user(tenant, user));
+    }
+    std::optional<ScopeConnectorBaseline> scope_connector(std::string_view tenant,
+                                                          std::string_view scope,
+                                                          std::string_view connector) {
+        return copy_of(find_scope_connector(tenant, scope, connector));
+    }
+    std::optional<EnvironmentBaseline> environment(std::string_view tenant,
+                                                   std::string_view environment) {
+        return copy_of(find_environment(tenant, environment));
+    }
+    std::optional<FlowState> flow(std::string_view tenant, std::string_view flow_id) {
+        return copy_of(find_flow(tenant, flow_id));
+    }
+
+  private:
+    template <typename Row>
+    static std::optional<Row> copy_of(const Row* row) {
+        return row ? std::optional<Row>(*row) : std::nullopt;
+    }
 };
 
 /// An alert as kept by the store: the alert and whether it met the emit threshold.

@@ -91,9 +91,10 @@ class RowCache {
     }
 
     /// Remembers what the database holds for `key` (nothing, when `row` is empty).
-    void remember(std::string_view key, std::optional<Row> row, std::uint64_t unit) {
+    Entry& remember(std::string_view key, std::optional<Row> row, std::uint64_t unit) {
         const Stored stored = row ? Stored::yes : Stored::no;
-        rows_.insert_or_assign(std::string(key), Entry{std::move(row), false, stored, unit});
+        return rows_.insert_or_assign(std::string(key), Entry{std::move(row), false, stored, unit})
+            .first->second;
     }
 
     /// Holds `row` for `key` until flush_dirty; `dirty` false when it is already stored.

@@ -22,8 +22,7 @@ std::vector<FlowOwner>& owners_of(SqliteStore::State& s) {
     while (use->next_row()) {
         owners.push_back(RowTraits<FlowOwner>::read(*use));
     }
-    s.owners.remember(s.key, std::move(owners), s.unit);
-    return *s.owners.find(s.key, s.unit)->row;
+    return *s.owners.remember(s.key, std::move(owners), s.unit).row;
 }
 
 }  // namespace
@@ -45,7 +44,7 @@ void flush_owners(SqliteStore::State& s) {
     });
 }
 
-std::optional<TenantBaseline> SqliteStore::tenant(std::string_view tenant) {
+const TenantBaseline* SqliteStore::find_tenant(std::string_view tenant) {
     return guarded("read tenant baseline", [&] {
         return cached_row(state_->tenants, state_->make_key(tenant), state_->unit);
     });
@@ -57,7 +56,7 @@ void SqliteStore::put_tenant(std::string_view tenant, TenantBaseline row) {
     });
 }
 
-std::optional<UserBaseline> SqliteStore::user(std::string_view tenant, std::string_view user) {
+const UserBaseline* SqliteStore::find_user(std::string_view tenant, std::string_view user) {
     return guarded("read user baseline", [&] {
         return cached_row(state_->users, state_->make_key(tenant, user), state_->unit);
     });
@@ -69,9 +68,9 @@ void SqliteStore::put_user(std::string_view tenant, std::string_view user, UserB
     });
 }
 
-std::optional<ScopeConnectorBaseline> SqliteStore::scope_connector(std::string_view tenant,
-                                                                   std::string_view scope,
-                                                                   std::string_view connector) {
+const ScopeConnectorBaseline* SqliteStore::find_scope_connector(std::string_view tenant,
+                                                                std::string_view scope,
+                                                                std::string_view connector) {
     return guarded("read scope connector baseline", [&] {
         return cached_row(state_->scope_connectors, state_->make_key(tenant, scope, connector),
                           state_->unit);
@@ -86,8 +85,8 @@ void SqliteStore::put_scope_connector(std::string_view tenant, std::string_view 
     });
 }
 
-std::optional<EnvironmentBaseline> SqliteStore::environment(std::string_view tenant,
-                                                            std::string_view environment) {
+const EnvironmentBaseline* SqliteStore::find_environment(std::string_view tenant,
+                                                         std::string_view environment) {
     return guarded("read environment baseline", [&] {
         return cached_row(state_->environments, state_->make_key(tenant, environment),
                           state_->unit);
@@ -102,7 +101,7 @@ void SqliteStore::put_environment(std::string_view tenant, std::string_view envi
     });
 }
 
-std::optional<FlowState> SqliteStore::flow(std::string_view tenant, std::string_view flow_id) {
+const FlowState* SqliteStore::find_flow(std::string_view tenant, std::string_view flow_id) {
     return guarded("read flow state", [&] {
         return cached_row(state_->flows, state_->make_key(tenant, flow_id), state_->unit);
     });

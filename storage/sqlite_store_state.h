@@ -64,21 +64,21 @@ inline int bind_key(ReusableStatement& statement, std::string_view key, std::siz
     return index;
 }
 
-/// Reads the row for `key`: from the cache, else from the table (and caches it,
-/// a miss included, so the next read of an absent row costs no query).
+/// The row for `key`, lent from the cache (null when the table has none): read from the table
+/// on first use and cached, a miss included, so the next read of an absent row costs no query.
 template <typename Row>
-std::optional<Row> cached_row(CachedTable<Row>& table, const std::string& key, std::uint64_t unit) {
-    if (auto* entry = table.cache.find(key, unit)) {
-        return entry->row;
+const Row* cached_row(CachedTable<Row>& table, const std::string& key, std::uint64_t unit) {
+    auto* entry = table.cache.find(key, unit);
+    if (entry == nullptr) {
+        StatementUse use(table.select);
+        bind_key(*use, key, RowTraits<Row>::kKeys.size());
+        std::optional<Row> row;
+        if (use->next_row()) {
+            row = RowTraits<Row>::read(*use);
+        }
+        entry = &table.cache.remember(key, std::move(row), unit);
     }
-    StatementUse use(table.select);
-    bind_key(*use, key, RowTraits<Row>::kKeys.size());
-    std::optional<Row> row;
-    if (use->next_row()) {
-        row = RowTraits<Row>::read(*use);
-    }
-    table.cache.remember(key, row, unit);
-    return row;
+    return entry->row ? &*entry->row : nullptr;
 }
 
 template <typename Row>

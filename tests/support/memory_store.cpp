@@ -36,26 +36,26 @@ void MemoryStore::for_each_map(Step&& step) {
     step(delivered_);
 }
 
-std::optional<TenantBaseline> MemoryStore::tenant(std::string_view tenant) {
-    return optional_of(tenants_.find(s(tenant)));
+const TenantBaseline* MemoryStore::find_tenant(std::string_view tenant) {
+    return tenants_.find(s(tenant));
 }
 
 void MemoryStore::put_tenant(std::string_view tenant, TenantBaseline row) {
     tenants_.put(s(tenant), std::move(row), in_unit_);
 }
 
-std::optional<UserBaseline> MemoryStore::user(std::string_view tenant, std::string_view user) {
-    return optional_of(users_.find({s(tenant), s(user)}));
+const UserBaseline* MemoryStore::find_user(std::string_view tenant, std::string_view user) {
+    return users_.find({s(tenant), s(user)});
 }
 
 void MemoryStore::put_user(std::string_view tenant, std::string_view user, UserBaseline row) {
     users_.put({s(tenant), s(user)}, std::move(row), in_unit_);
 }
 
-std::optional<ScopeConnectorBaseline> MemoryStore::scope_connector(std::string_view tenant,
-                                                                   std::string_view scope,
-                                                                   std::string_view connector) {
-    return optional_of(scope_connectors_.find({s(tenant), s(scope), s(connector)}));
+const ScopeConnectorBaseline* MemoryStore::find_scope_connector(std::string_view tenant,
+                                                                std::string_view scope,
+                                                                std::string_view connector) {
+    return scope_connectors_.find({s(tenant), s(scope), s(connector)});
 }
 
 void MemoryStore::put_scope_connector(std::string_view tenant, std::string_view scope,
@@ -63,9 +63,9 @@ void MemoryStore::put_scope_connector(std::string_view tenant, std::string_view 
     scope_connectors_.put({s(tenant), s(scope), s(connector)}, std::move(row), in_unit_);
 }
 
-std::optional<EnvironmentBaseline> MemoryStore::environment(std::string_view tenant,
-                                                            std::string_view environment) {
-    return optional_of(environments_.find({s(tenant), s(environment)}));
+const EnvironmentBaseline* MemoryStore::find_environment(std::string_view tenant,
+                                                         std::string_view environment) {
+    return environments_.find({s(tenant), s(environment)});
 }
 
 void MemoryStore::put_environment(std::string_view tenant, std::string_view environment,
@@ -73,8 +73,8 @@ void MemoryStore::put_environment(std::string_view tenant, std::string_view envi
     environments_.put({s(tenant), s(environment)}, std::move(row), in_unit_);
 }
 
-std::optional<FlowState> MemoryStore::flow(std::string_view tenant, std::string_view flow_id) {
-    return optional_of(flows_.find({s(tenant), s(flow_id)}));
+const FlowState* MemoryStore::find_flow(std::string_view tenant, std::string_view flow_id) {
+    return flows_.find({s(tenant), s(flow_id)});
 }
 
 void MemoryStore::put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) {

@@ -82,20 +82,20 @@ class UnitMap {
 class MemoryStore final : public Store, public ApiStateStore, public DeliveryStateStore {
   public:
     // BaselineStore
-    std::optional<TenantBaseline> tenant(std::string_view tenant) override;
+    const TenantBaseline* find_tenant(std::string_view tenant) override;
     void put_tenant(std::string_view tenant, TenantBaseline row) override;
-    std::optional<UserBaseline> user(std::string_view tenant, std::string_view user) override;
+    const UserBaseline* find_user(std::string_view tenant, std::string_view user) override;
     void put_user(std::string_view tenant, std::string_view user, UserBaseline row) override;
-    std::optional<ScopeConnectorBaseline> scope_connector(std::string_view tenant,
-                                                          std::string_view scope,
-                                                          std::string_view connector) override;
+    const ScopeConnectorBaseline* find_scope_connector(std::string_view tenant,
+                                                       std::string_view scope,
+                                                       std::string_view connector) override;
     void put_scope_connector(std::string_view tenant, std::string_view scope,
                              std::string_view connector, ScopeConnectorBaseline row) override;
-    std::optional<EnvironmentBaseline> environment(std::string_view tenant,
-                                                   std::string_view environment) override;
+    const EnvironmentBaseline* find_environment(std::string_view tenant,
+                                                std::string_view environment) override;
     void put_environment(std::string_view tenant, std::string_view environment,
                          EnvironmentBaseline row) override;
-    std::optional<FlowState> flow(std::string_view tenant, std::string_view flow_id) override;
+    const FlowState* find_flow(std::string_view tenant, std::string_view flow_id) override;
     void put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) override;
     std::vector<FlowOwner> flow_owners(std::string_view tenant, std::string_view flow_id) override;
     void put_flow_owner(std::string_view tenant, std::string_view flow_id,
