@@ -109,8 +109,10 @@ struct Detector::Context {
     bool new_tenant = false;
     bool learning = false;
     bool authorized = false;
-    std::optional<UserBaseline> user;  ///< Before this record; learn moves it out.
-    std::optional<FlowState> flow;
+    /// Lent by the store (null when new). Learning changes them in place, so after it they may
+    /// show the record learned.
+    const UserBaseline* user = nullptr;
+    const FlowState* flow = nullptr;
     std::vector<FlowOwner> owners;
     std::string environment;          ///< The record's, else the flow's.
     std::vector<Connector> added;     ///< Connectors this record brings into the flow.
@@ -167,10 +169,10 @@ Detector::Context Detector::load_context(const FlowRecord& record) {
     Timestamp start = ctx.new_tenant ? record.time : std::min(ctx.tenant.first_event, record.time);
     ctx.learning = record.time < start + days{policy_.learning_days};
     ctx.authorized = policy_.is_authorized(record.user);
-    ctx.user = store_.user(record.tenant, record.user);
+    ctx.user = store_.find_user(record.tenant, record.user);
 
     if (!record.flow_id.empty()) {
-        ctx.flow = store_.flow(record.tenant, record.flow_id);
+        ctx.flow = store_.find_flow(record.tenant, record.flow_id);
         ctx.owners = store_.flow_owners(record.tenant, record.flow_id);
     }
     ctx.environment = !record.environment.empty() ? record.environment
@@ -539,10 +541,7 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
         return;
     }
     const std::int64_t history_events = user->activity.events.at(kind) - count;
-    // Only a burst alert changes the row, so only then is the lent row copied.
-    UserBaseline marked = *user;
-    marked.last_burst_ms.at(kind) = now_ms;
-    store_.put_user(r.tenant, r.user, std::move(marked));
+    store_.edit_user(r.tenant, r.user).last_burst_ms.at(kind) = now_ms;
 
     double ratio = static_cast<double>(count) / static_cast<double>(threshold);
     double score =
@@ -565,7 +564,7 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
     out.push_back(std::move(alert));
 }
 
-void Detector::learn(Context& ctx) {
+void Detector::learn(const Context& ctx) {
     const FlowRecord& r = ctx.record;
     TenantBaseline tenant = ctx.tenant;
     if (ctx.new_tenant) {
@@ -575,10 +574,10 @@ void Detector::learn(Context& ctx) {
     tenant.last_event = std::max(tenant.last_event, r.time);
     ++tenant.records;
 
-    // The checks are done with the user's row: it is moved, not copied, into the new one.
-    UserBaseline user =
-        ctx.user ? std::move(*ctx.user) : UserBaseline{.first_seen = r.time, .last_seen = r.time};
-    ctx.user.reset();
+    UserBaseline& user = store_.edit_user(r.tenant, r.user);
+    if (ctx.user == nullptr) {
+        user.first_seen = user.last_seen = r.time;
+    }
     user.first_seen = std::min(user.first_seen, r.time);
     user.last_seen = std::max(user.last_seen, r.time);
     ++user.events;
@@ -623,18 +622,14 @@ void Detector::learn(Context& ctx) {
     }
     store_.put_tenant(r.tenant, tenant);
 
-    // The flow's next state; learning the connectors extends its connector history.
-    std::optional<FlowState> flow;
+    // Learning the connectors extends the flow's connector history.
+    FlowState* flow = r.flow_id.empty() ? nullptr : &store_.edit_flow(r.tenant, r.flow_id);
     std::vector<std::string> no_history;
-    if (!r.flow_id.empty()) {
-        flow = ctx.flow.value_or(FlowState{});
-    }
     if (ctx.changes_connectors) {
-        learn_connectors(ctx, user, flow ? flow->connector_history : no_history);
+        learn_connectors(ctx, user, flow != nullptr ? flow->connector_history : no_history);
     }
-    store_.put_user(r.tenant, r.user, std::move(user));
-    if (flow) {
-        learn_flow(ctx, std::move(*flow));
+    if (flow != nullptr) {
+        learn_flow(ctx, *flow);
     }
 }
 
@@ -685,10 +680,10 @@ void Detector::learn_connectors(const Context& ctx, UserBaseline& user,
     }
 }
 
-void Detector::learn_flow(const Context& ctx, FlowState flow) {
+void Detector::learn_flow(const Context& ctx, FlowState& flow) {
     const FlowRecord& r = ctx.record;
     bool creation = r.operation == FlowOperation::create_flow;
-    if (!ctx.flow || (creation && !flow.creator_certain)) {
+    if (ctx.flow == nullptr || (creation && !flow.creator_certain)) {
         // Without the creation record, the first actor seen is the best guess, marked uncertain.
         flow.creator = r.user;
         flow.creator_certain = creation;
@@ -708,7 +703,6 @@ void Detector::learn_flow(const Context& ctx, FlowState flow) {
     if (creation) {
         flow.deleted = false;
     }
-    store_.put_flow(r.tenant, r.flow_id, std::move(flow));
 
     if (r.recipient.empty()) {
         return;

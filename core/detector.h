@@ -29,15 +29,14 @@ class Detector {
     void check_cross_user(const Context& ctx, std::vector<Alert>& out) const;
     void check_new_maker(const Context& ctx, std::vector<Alert>& out);
     void check_burst(const Context& ctx, std::vector<Alert>& out);
-    /// Folds the record into the baselines; moves the user's row out of `ctx`.
-    void learn(Context& ctx);
+    void learn(const Context& ctx);
     /// Folds the record's connectors into the baselines, the user's among them; `history` is
     /// the flow's connector history, extended with the connectors new to the flow.
     void learn_connectors(const Context& ctx, UserBaseline& user,
                           std::vector<std::string>& history);
-    /// Updates `flow` (the flow as it stood, its connector history already extended) with the
-    /// record, stores it, and applies the record's change of owners.
-    void learn_flow(const Context& ctx, FlowState flow);
+    /// Updates `flow` (the stored flow, lent for the change; its connector history already
+    /// extended) with the record, and applies the record's change of owners.
+    void learn_flow(const Context& ctx, FlowState& flow);
 
     /// How rare a connector is among the makers of the record's environment and tenant, and
     /// what it weighs once that rarity is known.

@@ -138,14 +138,18 @@ class BaselineStore {
     virtual ~BaselineStore() = default;
 
     // The find_* reads lend the stored row instead of copying it: the pointer (null when there
-    // is no such row) stays valid until the next write to the store or the end of the unit,
-    // whichever comes first. The reads without find_ return a copy.
+    // is no such row) stays valid until the unit ends, or outside a unit until the next write.
+    // A later write of the same row may or may not show through it. The reads without find_
+    // return a copy.
 
     virtual const TenantBaseline* find_tenant(std::string_view tenant) = 0;
     virtual void put_tenant(std::string_view tenant, TenantBaseline row) = 0;
 
     virtual const UserBaseline* find_user(std::string_view tenant, std::string_view user) = 0;
     virtual void put_user(std::string_view tenant, std::string_view user, UserBaseline row) = 0;
+    /// The user's row lent for changing in place (a default row when there is none), written
+    /// when the unit commits. Only inside a unit; the reference lives as long as find_user's.
+    virtual UserBaseline& edit_user(std::string_view tenant, std::string_view user) = 0;
 
     /// `scope` is an environment id, or "" for the tenant as a whole.
     virtual const ScopeConnectorBaseline* find_scope_connector(std::string_view tenant,
@@ -161,6 +165,8 @@ class BaselineStore {
 
     virtual const FlowState* find_flow(std::string_view tenant, std::string_view flow_id) = 0;
     virtual void put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) = 0;
+    /// As edit_user, for a flow.
+    virtual FlowState& edit_flow(std::string_view tenant, std::string_view flow_id) = 0;
 
     virtual std::vector<FlowOwner> flow_owners(std::string_view tenant,
                                                std::string_view flow_id) = 0;

@@ -105,10 +105,21 @@ class RowCache {
         }
         it->second.row = std::move(row);
         it->second.last_unit = unit;
-        if (dirty && !it->second.dirty) {
-            it->second.dirty = true;
-            dirty_.push_back(&*it);
+        if (dirty) {
+            mark_dirty(*it);
         }
+    }
+
+    /// The row for `key`, to change in place until flush_dirty writes it: a default row when the
+    /// cache holds a miss. The key must be cached (read or written in this unit).
+    Row& edit(std::string_view key, std::uint64_t unit) {
+        auto it = rows_.find(key);
+        if (!it->second.row) {
+            it->second.row.emplace();
+        }
+        it->second.last_unit = unit;
+        mark_dirty(*it);
+        return *it->second.row;
     }
 
     /// Calls `write(key, row, stored)` for every dirty row, in the order of their key parts,
@@ -158,6 +169,13 @@ class RowCache {
     bool has_dirty() const { return !dirty_.empty(); }
 
   private:
+    void mark_dirty(std::pair<const std::string, Entry>& item) {
+        if (!item.second.dirty) {
+            item.second.dirty = true;
+            dirty_.push_back(&item);
+        }
+    }
+
     std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> rows_;
     /// Element addresses of an unordered_map stay valid until the element is erased.
     std::vector<std::pair<const std::string, Entry>*> dirty_;

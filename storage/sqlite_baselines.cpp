@@ -68,6 +68,13 @@ void SqliteStore::put_user(std::string_view tenant, std::string_view user, UserB
     });
 }
 
+UserBaseline& SqliteStore::edit_user(std::string_view tenant, std::string_view user) {
+    return guarded("edit user baseline", [&]() -> UserBaseline& {
+        require_unit();
+        return edited_row(state_->users, state_->make_key(tenant, user), state_->unit);
+    });
+}
+
 const ScopeConnectorBaseline* SqliteStore::find_scope_connector(std::string_view tenant,
                                                                 std::string_view scope,
                                                                 std::string_view connector) {
@@ -110,6 +117,13 @@ const FlowState* SqliteStore::find_flow(std::string_view tenant, std::string_vie
 void SqliteStore::put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) {
     write_in_unit("write flow state", [&] {
         state_->flows.cache.put(state_->make_key(tenant, flow_id), std::move(row), state_->unit);
+    });
+}
+
+FlowState& SqliteStore::edit_flow(std::string_view tenant, std::string_view flow_id) {
+    return guarded("edit flow state", [&]() -> FlowState& {
+        require_unit();
+        return edited_row(state_->flows, state_->make_key(tenant, flow_id), state_->unit);
     });
 }
 

@@ -75,6 +75,12 @@ std::size_t SqliteStore::cached_rows() const {
     return rows;
 }
 
+void SqliteStore::require_unit() const {
+    if (!state_->in_unit) {
+        throw SQLite::Exception("no unit is open");
+    }
+}
+
 void SqliteStore::begin_unit() {
     guarded("begin unit", [this] {
         if (state_->in_unit) {

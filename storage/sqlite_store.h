@@ -58,6 +58,7 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
     void put_tenant(std::string_view tenant, TenantBaseline row) override;
     const UserBaseline* find_user(std::string_view tenant, std::string_view user) override;
     void put_user(std::string_view tenant, std::string_view user, UserBaseline row) override;
+    UserBaseline& edit_user(std::string_view tenant, std::string_view user) override;
     const ScopeConnectorBaseline* find_scope_connector(std::string_view tenant,
                                                        std::string_view scope,
                                                        std::string_view connector) override;
@@ -69,6 +70,7 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
                          EnvironmentBaseline row) override;
     const FlowState* find_flow(std::string_view tenant, std::string_view flow_id) override;
     void put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) override;
+    FlowState& edit_flow(std::string_view tenant, std::string_view flow_id) override;
     std::vector<FlowOwner> flow_owners(std::string_view tenant, std::string_view flow_id) override;
     void put_flow_owner(std::string_view tenant, std::string_view flow_id,
                         const FlowOwner& owner) override;
@@ -130,6 +132,8 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
     /// Runs `write` in the open unit, or in a unit of its own when none is open.
     template <typename Write>
     void write_in_unit(std::string_view operation, Write&& write);
+    /// Throws SQLite::Exception (for guarded to wrap) when no unit is open.
+    void require_unit() const;
 
     std::filesystem::path path_;
     std::unique_ptr<State> state_;

@@ -81,6 +81,14 @@ const Row* cached_row(CachedTable<Row>& table, const std::string& key, std::uint
     return entry->row ? &*entry->row : nullptr;
 }
 
+/// The row for `key`, lent for changing in place (a default row when the table has none); it
+/// is written when the unit commits.
+template <typename Row>
+Row& edited_row(CachedTable<Row>& table, const std::string& key, std::uint64_t unit) {
+    cached_row(table, key, unit);
+    return table.cache.edit(key, unit);
+}
+
 template <typename Row>
 void flush_table(CachedTable<Row>& table) {
     table.cache.flush_dirty([&table](std::string_view key, const Row& row, Stored stored) {

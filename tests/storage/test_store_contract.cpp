@@ -89,6 +89,8 @@ std::vector<Step<S>> script() {
             add_to_set(u0.environments, "env-late");
             s.put_user(kT, "u0", u0);
         },
+        [](S& s) { s.edit_user(kT, "u0").events += 5; },  // a committed row, changed in place
+        [](S& s) { s.edit_flow(kT, "f1").last_actor = "editor"; },  // one written in this unit
         [](S& s) { s.mark_record_seen(kT, "r1", at_ms(20)); },
         [](S& s) { s.insert_alert(sample_alert(1), false); },
         [](S& s) { s.mark_content_committed(kT, kGeneral, "c1", at_ms(200)); },
@@ -249,6 +251,34 @@ TEST_CASE_TEMPLATE("a committed unit keeps all of itself, also after re-opening"
     CHECK(s.flow_owners(kT, "f0").empty());
     f.reopen();
     CHECK(describe(*f.store) == after);
+}
+
+TEST_CASE_TEMPLATE("a row edited in place is written at commit; an absent one starts empty", F,
+                   SqliteFixture, MemoryFixture) {
+    F f;
+    auto& s = *f.store;
+    commit_setup(s);
+    s.begin_unit();
+    UserBaseline& known = s.edit_user(kT, "u0");
+    CHECK(show(known) == show(sample_user(1)));
+    known.flows_created = 41;
+    CHECK(s.find_user(kT, "u0")->flows_created == 41);  // the unit reads its own change
+    FlowState& fresh = s.edit_flow(kT, "new-flow");
+    CHECK(show(fresh) == show(FlowState{}));
+    fresh.creator = "maker";
+    s.edit_flow(kT, "new-flow").connector_history.emplace_back("http");  // the same row again
+    s.commit_unit();
+    f.reopen();
+    auto& again = *f.store;
+    UserBaseline expected = sample_user(1);
+    expected.flows_created = 41;
+    CHECK(show(again.user(kT, "u0")) == show(expected));
+    FlowState flow = again.flow(kT, "new-flow").value();
+    CHECK(flow.creator == "maker");
+    CHECK(flow.connector_history == std::vector<std::string>{"http"});
+    // A change in place has no unit to land in outside one.
+    CHECK_THROWS(again.edit_user(kT, "u0"));
+    CHECK_THROWS(again.edit_flow(kT, "new-flow"));
 }
 
 TEST_CASE_TEMPLATE("a rolled-back value gives way to the committed one it replaced", F,

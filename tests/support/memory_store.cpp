@@ -52,6 +52,11 @@ void MemoryStore::put_user(std::string_view tenant, std::string_view user, UserB
     users_.put({s(tenant), s(user)}, std::move(row), in_unit_);
 }
 
+UserBaseline& MemoryStore::edit_user(std::string_view tenant, std::string_view user) {
+    require_unit("edit user");
+    return users_.edit({s(tenant), s(user)});
+}
+
 const ScopeConnectorBaseline* MemoryStore::find_scope_connector(std::string_view tenant,
                                                                 std::string_view scope,
                                                                 std::string_view connector) {
@@ -81,6 +86,11 @@ void MemoryStore::put_flow(std::string_view tenant, std::string_view flow_id, Fl
     flows_.put({s(tenant), s(flow_id)}, std::move(row), in_unit_);
 }
 
+FlowState& MemoryStore::edit_flow(std::string_view tenant, std::string_view flow_id) {
+    require_unit("edit flow");
+    return flows_.edit({s(tenant), s(flow_id)});
+}
+
 std::vector<FlowOwner> MemoryStore::flow_owners(std::string_view tenant, std::string_view flow_id) {
     const auto* owners = owners_.find({s(tenant), s(flow_id)});
     return owners ? *owners : std::vector<FlowOwner>{};
@@ -103,6 +113,12 @@ void MemoryStore::remove_flow_owner(std::string_view tenant, std::string_view fl
     std::vector<FlowOwner> owners = flow_owners(tenant, flow_id);
     std::erase_if(owners, [user](const FlowOwner& o) { return o.user == user; });
     owners_.put({s(tenant), s(flow_id)}, std::move(owners), in_unit_);
+}
+
+void MemoryStore::require_unit(std::string_view operation) const {
+    if (!in_unit_) {
+        throw std::logic_error(std::string(operation) + ": no unit is open");
+    }
 }
 
 void MemoryStore::begin_unit() {

@@ -40,6 +40,17 @@ class UnitMap {
         }
     }
 
+    /// The value for `key` in the open unit, to change in place: on first use a copy of the
+    /// committed one, or a default value.
+    Value& edit(const Key& key) {
+        auto [it, inserted] = pending_.try_emplace(key);
+        if (!it->second) {
+            auto committed = committed_.find(key);
+            it->second = inserted && committed != committed_.end() ? committed->second : Value{};
+        }
+        return *it->second;
+    }
+
     void erase(const Key& key, bool in_unit) {
         if (in_unit) {
             pending_[key] = std::nullopt;
@@ -86,6 +97,7 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
     void put_tenant(std::string_view tenant, TenantBaseline row) override;
     const UserBaseline* find_user(std::string_view tenant, std::string_view user) override;
     void put_user(std::string_view tenant, std::string_view user, UserBaseline row) override;
+    UserBaseline& edit_user(std::string_view tenant, std::string_view user) override;
     const ScopeConnectorBaseline* find_scope_connector(std::string_view tenant,
                                                        std::string_view scope,
                                                        std::string_view connector) override;
@@ -97,6 +109,7 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
                          EnvironmentBaseline row) override;
     const FlowState* find_flow(std::string_view tenant, std::string_view flow_id) override;
     void put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) override;
+    FlowState& edit_flow(std::string_view tenant, std::string_view flow_id) override;
     std::vector<FlowOwner> flow_owners(std::string_view tenant, std::string_view flow_id) override;
     void put_flow_owner(std::string_view tenant, std::string_view flow_id,
                         const FlowOwner& owner) override;
@@ -150,6 +163,8 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
     /// Calls `step` on every map, so commit and rollback cannot forget one.
     template <typename Step>
     void for_each_map(Step&& step);
+    /// Throws std::logic_error naming `operation` when no unit is open.
+    void require_unit(std::string_view operation) const;
 
     bool in_unit_ = false;
     UnitMap<Key1, TenantBaseline> tenants_;
