@@ -43,45 +43,50 @@ Timestamp time_at(const ReusableStatement& statement, int column) {
 /// every commit, and building a JSON value for a few strings cost more than the SQL insert.
 void append_json_string(std::string& out, std::string_view text) {
     out += '"';
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (byte < 0x20) {
+    std::size_t plain = 0;  // Start of the characters not yet appended, none of them escaped.
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (byte >= 0x20 && byte != '"' && byte != '\\') {
+            continue;
+        }
+        out.append(text.substr(plain, i - plain));
+        if (byte < 0x20) {
             fmt::format_to(std::back_inserter(out), "\\u{:04x}", byte);
         } else {
-            out += c;
+            out += '\\';
+            out += text[i];
         }
+        plain = i + 1;
     }
+    out.append(text.substr(plain));
     out += '"';
 }
 
+// The encoders below append one JSON array to `out`.
+
 /// Connectors of a flow as `[[key, display], ...]`.
-std::string connectors_to_text(const std::vector<Connector>& connectors) {
-    std::string out = "[";
+void append_connectors(std::string& out, const std::vector<Connector>& connectors) {
+    out += '[';
     for (const Connector& connector : connectors) {
-        out += out.size() == 1 ? "[" : ",[";
+        out += &connector == connectors.data() ? "[" : ",[";
         append_json_string(out, connector.key);
         out += ',';
         append_json_string(out, connector.display);
         out += ']';
     }
     out += ']';
-    return out;
 }
 
 /// A small set of names as a JSON array of strings.
-std::string names_to_text(const std::vector<std::string>& names) {
-    std::string out = "[";
+void append_names(std::string& out, const std::vector<std::string>& names) {
+    out += '[';
     for (const std::string& name : names) {
-        if (out.size() > 1) {
+        if (&name != names.data()) {
             out += ',';
         }
         append_json_string(out, name);
     }
     out += ']';
-    return out;
 }
 
 std::vector<std::string> names_from_text(const std::string& text) {
@@ -89,14 +94,13 @@ std::vector<std::string> names_from_text(const std::string& text) {
 }
 
 /// Activity buckets as `[[start_ms, creations, edits, deletions, permission_changes], ...]`.
-std::string buckets_to_text(const std::vector<ActivityBucket>& buckets) {
-    std::string out = "[";
+void append_buckets(std::string& out, const std::vector<ActivityBucket>& buckets) {
+    out += '[';
     for (const ActivityBucket& bucket : buckets) {
-        fmt::format_to(std::back_inserter(out), "{}[{},{}]", out.size() == 1 ? "" : ",",
+        fmt::format_to(std::back_inserter(out), "{}[{},{}]", &bucket == buckets.data() ? "" : ",",
                        bucket.start_ms, fmt::join(bucket.counts, ","));
     }
     out += ']';
-    return out;
 }
 
 std::vector<ActivityBucket> buckets_from_text(const std::string& text) {
@@ -115,20 +119,20 @@ std::vector<ActivityBucket> buckets_from_text(const std::string& text) {
 
 /// A user's connectors as
 /// `[[key, display, first_seen_ms, last_seen_ms, flows, events, [environment, ...]], ...]`.
-std::string user_connectors_to_text(const std::vector<UserConnectorBaseline>& connectors) {
-    std::string out = "[";
+void append_user_connectors(std::string& out,
+                            const std::vector<UserConnectorBaseline>& connectors) {
+    out += '[';
     for (const UserConnectorBaseline& c : connectors) {
-        out += out.size() == 1 ? "[" : ",[";
+        out += &c == connectors.data() ? "[" : ",[";
         append_json_string(out, c.key);
         out += ',';
         append_json_string(out, c.display);
         fmt::format_to(std::back_inserter(out), ",{},{},{},{},", to_millis(c.first_seen),
                        to_millis(c.last_seen), c.flows, c.events);
-        out += names_to_text(c.environments);
+        append_names(out, c.environments);
         out += ']';
     }
     out += ']';
-    return out;
 }
 
 std::vector<UserConnectorBaseline> user_connectors_from_text(const std::string& text) {
@@ -204,9 +208,12 @@ void RowTraits<UserBaseline>::bind(ReusableStatement& statement, int first,
     bind_counters(statement, first + 5, row.activity.events);
     statement.bind(first + 9, row.activity.active_buckets);
     bind_counters(statement, first + 10, row.last_burst_ms);
-    statement.bind(first + 14, names_to_text(row.environments));
-    statement.bind(first + 15, buckets_to_text(row.recent_activity));
-    statement.bind(first + 16, user_connectors_to_text(row.connectors));
+    statement.bind_written(first + 14,
+                           [&row](std::string& out) { append_names(out, row.environments); });
+    statement.bind_written(first + 15,
+                           [&row](std::string& out) { append_buckets(out, row.recent_activity); });
+    statement.bind_written(
+        first + 16, [&row](std::string& out) { append_user_connectors(out, row.connectors); });
 }
 
 ScopeConnectorBaseline RowTraits<ScopeConnectorBaseline>::read(const ReusableStatement& statement) {
@@ -264,11 +271,13 @@ void RowTraits<FlowState>::bind(ReusableStatement& statement, int first, const F
     statement.bind(first + 1, row.creator);
     statement.bind_flag(first + 2, row.creator_certain);
     statement.bind(first + 3, to_millis(row.created));
-    statement.bind(first + 4, connectors_to_text(row.connectors));
+    statement.bind_written(first + 4,
+                           [&row](std::string& out) { append_connectors(out, row.connectors); });
     statement.bind(first + 5, row.last_actor);
     statement.bind(first + 6, to_millis(row.last_event));
     statement.bind_flag(first + 7, row.deleted);
-    statement.bind(first + 8, names_to_text(row.connector_history));
+    statement.bind_written(first + 8,
+                           [&row](std::string& out) { append_names(out, row.connector_history); });
 }
 
 FlowOwner RowTraits<FlowOwner>::read(const ReusableStatement& statement) {

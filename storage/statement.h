@@ -21,6 +21,15 @@ class ReusableStatement {
     void reset() noexcept;
 
     void bind(int index, std::string_view text);
+    /// Binds the text that `write(std::string&)` appends to this parameter's own buffer, handed
+    /// over empty: encoding a value straight into it costs no string of its own.
+    template <typename Write>
+    void bind_written(int index, Write&& write) {
+        std::string& buffer = text_buffers_.at(static_cast<std::size_t>(index));
+        buffer.clear();
+        write(buffer);
+        statement_.bindNoCopy(index, buffer);
+    }
     void bind(int index, std::int64_t value) { statement_.bind(index, value); }
     void bind_flag(int index, bool value) { statement_.bind(index, value ? 1 : 0); }
 
