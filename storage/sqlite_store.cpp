@@ -38,8 +38,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
                                 error.message()));
     }
 
+    // SQLite counts the memory it allocates under a global mutex; nothing here reads the count.
+    // Only a call before SQLite's first use takes effect, and a later one fails harmlessly.
+    static const bool untracked = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+    static_cast<void>(untracked);
+
     try {
-        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+        // One thread at a time uses a store (see the header), so its connection needs no mutex.
+        SQLite::Database db(path,
+                            SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
                             static_cast<int>(options.busy_timeout.count()));
         // WAL lets a status reader run beside the writer; NORMAL is durable at every checkpoint
         // and loses at most the last commits on power loss, which re-polling recovers.
