@@ -541,7 +541,7 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
         return;
     }
     const std::int64_t history_events = user->activity.events.at(kind) - count;
-    store_.edit_user(r.tenant, r.user).last_burst_ms.at(kind) = now_ms;
+    store_.edit_user(r.tenant, r.user, UserBaseline{}).last_burst_ms.at(kind) = now_ms;
 
     double ratio = static_cast<double>(count) / static_cast<double>(threshold);
     double score =
@@ -566,18 +566,14 @@ void Detector::check_burst(const Context& ctx, std::vector<Alert>& out) {
 
 void Detector::learn(const Context& ctx) {
     const FlowRecord& r = ctx.record;
-    TenantBaseline tenant = ctx.tenant;
-    if (ctx.new_tenant) {
-        tenant.first_event = tenant.last_event = r.time;
-    }
+    TenantBaseline& tenant =
+        store_.edit_tenant(r.tenant, TenantBaseline{.first_event = r.time, .last_event = r.time});
     tenant.first_event = std::min(tenant.first_event, r.time);
     tenant.last_event = std::max(tenant.last_event, r.time);
     ++tenant.records;
 
-    UserBaseline& user = store_.edit_user(r.tenant, r.user);
-    if (ctx.user == nullptr) {
-        user.first_seen = user.last_seen = r.time;
-    }
+    UserBaseline& user =
+        store_.edit_user(r.tenant, r.user, UserBaseline{.first_seen = r.time, .last_seen = r.time});
     user.first_seen = std::min(user.first_seen, r.time);
     user.last_seen = std::max(user.last_seen, r.time);
     ++user.events;
@@ -608,8 +604,9 @@ void Detector::learn(const Context& ctx) {
     }
 
     if (!ctx.environment.empty()) {
-        auto env = store_.environment(r.tenant, ctx.environment)
-                       .value_or(EnvironmentBaseline{.first_seen = r.time, .last_seen = r.time});
+        EnvironmentBaseline& env =
+            store_.edit_environment(r.tenant, ctx.environment,
+                                    EnvironmentBaseline{.first_seen = r.time, .last_seen = r.time});
         env.first_seen = std::min(env.first_seen, r.time);
         env.last_seen = std::max(env.last_seen, r.time);
         if (shapes_flow && add_to_set(user.environments, ctx.environment)) {
@@ -618,12 +615,11 @@ void Detector::learn(const Context& ctx) {
         if (!ctx.flow && !r.flow_id.empty()) {
             ++env.flows;
         }
-        store_.put_environment(r.tenant, ctx.environment, std::move(env));
     }
-    store_.put_tenant(r.tenant, tenant);
 
     // Learning the connectors extends the flow's connector history.
-    FlowState* flow = r.flow_id.empty() ? nullptr : &store_.edit_flow(r.tenant, r.flow_id);
+    FlowState* flow =
+        r.flow_id.empty() ? nullptr : &store_.edit_flow(r.tenant, r.flow_id, FlowState{});
     std::vector<std::string> no_history;
     if (ctx.changes_connectors) {
         learn_connectors(ctx, user, flow != nullptr ? flow->connector_history : no_history);
@@ -660,9 +656,10 @@ void Detector::learn_connectors(const Context& ctx, UserBaseline& user,
         bool new_in_flow = r.flow_id.empty() || add_to_set(history, c.key);
 
         auto learn_scope = [&](std::string_view scope, bool new_maker) {
-            auto sc = store_.scope_connector(r.tenant, scope, c.key)
-                          .value_or(ScopeConnectorBaseline{
-                              .display = c.display, .first_seen = r.time, .last_seen = r.time});
+            ScopeConnectorBaseline& sc = store_.edit_scope_connector(
+                r.tenant, scope, c.key,
+                ScopeConnectorBaseline{
+                    .display = c.display, .first_seen = r.time, .last_seen = r.time});
             sc.first_seen = std::min(sc.first_seen, r.time);
             sc.last_seen = std::max(sc.last_seen, r.time);
             if (new_maker) {
@@ -671,7 +668,6 @@ void Detector::learn_connectors(const Context& ctx, UserBaseline& user,
             if (new_in_flow) {
                 ++sc.flows;
             }
-            store_.put_scope_connector(r.tenant, scope, c.key, std::move(sc));
         };
         if (!ctx.environment.empty()) {
             learn_scope(ctx.environment, new_maker_in_environment);

@@ -144,12 +144,14 @@ class BaselineStore {
 
     virtual const TenantBaseline* find_tenant(std::string_view tenant) = 0;
     virtual void put_tenant(std::string_view tenant, TenantBaseline row) = 0;
+    /// The row lent for changing in place (`if_absent` when there is none), written when the
+    /// unit commits. Only inside a unit; the reference lives as long as a find_ pointer.
+    virtual TenantBaseline& edit_tenant(std::string_view tenant, TenantBaseline if_absent) = 0;
 
     virtual const UserBaseline* find_user(std::string_view tenant, std::string_view user) = 0;
     virtual void put_user(std::string_view tenant, std::string_view user, UserBaseline row) = 0;
-    /// The user's row lent for changing in place (a default row when there is none), written
-    /// when the unit commits. Only inside a unit; the reference lives as long as find_user's.
-    virtual UserBaseline& edit_user(std::string_view tenant, std::string_view user) = 0;
+    virtual UserBaseline& edit_user(std::string_view tenant, std::string_view user,
+                                    UserBaseline if_absent) = 0;
 
     /// `scope` is an environment id, or "" for the tenant as a whole.
     virtual const ScopeConnectorBaseline* find_scope_connector(std::string_view tenant,
@@ -157,16 +159,23 @@ class BaselineStore {
                                                                std::string_view connector) = 0;
     virtual void put_scope_connector(std::string_view tenant, std::string_view scope,
                                      std::string_view connector, ScopeConnectorBaseline row) = 0;
+    virtual ScopeConnectorBaseline& edit_scope_connector(std::string_view tenant,
+                                                         std::string_view scope,
+                                                         std::string_view connector,
+                                                         ScopeConnectorBaseline if_absent) = 0;
 
     virtual const EnvironmentBaseline* find_environment(std::string_view tenant,
                                                         std::string_view environment) = 0;
     virtual void put_environment(std::string_view tenant, std::string_view environment,
                                  EnvironmentBaseline row) = 0;
+    virtual EnvironmentBaseline& edit_environment(std::string_view tenant,
+                                                  std::string_view environment,
+                                                  EnvironmentBaseline if_absent) = 0;
 
     virtual const FlowState* find_flow(std::string_view tenant, std::string_view flow_id) = 0;
     virtual void put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) = 0;
-    /// As edit_user, for a flow.
-    virtual FlowState& edit_flow(std::string_view tenant, std::string_view flow_id) = 0;
+    virtual FlowState& edit_flow(std::string_view tenant, std::string_view flow_id,
+                                 FlowState if_absent) = 0;
 
     virtual std::vector<FlowOwner> flow_owners(std::string_view tenant,
                                                std::string_view flow_id) = 0;

@@ -110,12 +110,12 @@ class RowCache {
         }
     }
 
-    /// The row for `key`, to change in place until flush_dirty writes it: a default row when the
+    /// The row for `key`, to change in place until flush_dirty writes it: `if_absent` when the
     /// cache holds a miss. The key must be cached (read or written in this unit).
-    Row& edit(std::string_view key, std::uint64_t unit) {
+    Row& edit(std::string_view key, std::uint64_t unit, Row if_absent) {
         auto it = rows_.find(key);
         if (!it->second.row) {
-            it->second.row.emplace();
+            it->second.row = std::move(if_absent);
         }
         it->second.last_unit = unit;
         mark_dirty(*it);

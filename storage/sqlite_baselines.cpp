@@ -56,6 +56,14 @@ void SqliteStore::put_tenant(std::string_view tenant, TenantBaseline row) {
     });
 }
 
+TenantBaseline& SqliteStore::edit_tenant(std::string_view tenant, TenantBaseline if_absent) {
+    return guarded("edit tenant baseline", [&]() -> TenantBaseline& {
+        require_unit();
+        return edited_row(state_->tenants, state_->make_key(tenant), state_->unit,
+                          std::move(if_absent));
+    });
+}
+
 const UserBaseline* SqliteStore::find_user(std::string_view tenant, std::string_view user) {
     return guarded("read user baseline", [&] {
         return cached_row(state_->users, state_->make_key(tenant, user), state_->unit);
@@ -68,10 +76,12 @@ void SqliteStore::put_user(std::string_view tenant, std::string_view user, UserB
     });
 }
 
-UserBaseline& SqliteStore::edit_user(std::string_view tenant, std::string_view user) {
+UserBaseline& SqliteStore::edit_user(std::string_view tenant, std::string_view user,
+                                     UserBaseline if_absent) {
     return guarded("edit user baseline", [&]() -> UserBaseline& {
         require_unit();
-        return edited_row(state_->users, state_->make_key(tenant, user), state_->unit);
+        return edited_row(state_->users, state_->make_key(tenant, user), state_->unit,
+                          std::move(if_absent));
     });
 }
 
@@ -92,6 +102,17 @@ void SqliteStore::put_scope_connector(std::string_view tenant, std::string_view 
     });
 }
 
+ScopeConnectorBaseline& SqliteStore::edit_scope_connector(std::string_view tenant,
+                                                          std::string_view scope,
+                                                          std::string_view connector,
+                                                          ScopeConnectorBaseline if_absent) {
+    return guarded("edit scope connector baseline", [&]() -> ScopeConnectorBaseline& {
+        require_unit();
+        return edited_row(state_->scope_connectors, state_->make_key(tenant, scope, connector),
+                          state_->unit, std::move(if_absent));
+    });
+}
+
 const EnvironmentBaseline* SqliteStore::find_environment(std::string_view tenant,
                                                          std::string_view environment) {
     return guarded("read environment baseline", [&] {
@@ -108,6 +129,16 @@ void SqliteStore::put_environment(std::string_view tenant, std::string_view envi
     });
 }
 
+EnvironmentBaseline& SqliteStore::edit_environment(std::string_view tenant,
+                                                   std::string_view environment,
+                                                   EnvironmentBaseline if_absent) {
+    return guarded("edit environment baseline", [&]() -> EnvironmentBaseline& {
+        require_unit();
+        return edited_row(state_->environments, state_->make_key(tenant, environment), state_->unit,
+                          std::move(if_absent));
+    });
+}
+
 const FlowState* SqliteStore::find_flow(std::string_view tenant, std::string_view flow_id) {
     return guarded("read flow state", [&] {
         return cached_row(state_->flows, state_->make_key(tenant, flow_id), state_->unit);
@@ -120,10 +151,12 @@ void SqliteStore::put_flow(std::string_view tenant, std::string_view flow_id, Fl
     });
 }
 
-FlowState& SqliteStore::edit_flow(std::string_view tenant, std::string_view flow_id) {
+FlowState& SqliteStore::edit_flow(std::string_view tenant, std::string_view flow_id,
+                                  FlowState if_absent) {
     return guarded("edit flow state", [&]() -> FlowState& {
         require_unit();
-        return edited_row(state_->flows, state_->make_key(tenant, flow_id), state_->unit);
+        return edited_row(state_->flows, state_->make_key(tenant, flow_id), state_->unit,
+                          std::move(if_absent));
     });
 }
 

@@ -56,21 +56,29 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
     // BaselineStore
     const TenantBaseline* find_tenant(std::string_view tenant) override;
     void put_tenant(std::string_view tenant, TenantBaseline row) override;
+    TenantBaseline& edit_tenant(std::string_view tenant, TenantBaseline if_absent) override;
     const UserBaseline* find_user(std::string_view tenant, std::string_view user) override;
     void put_user(std::string_view tenant, std::string_view user, UserBaseline row) override;
-    UserBaseline& edit_user(std::string_view tenant, std::string_view user) override;
+    UserBaseline& edit_user(std::string_view tenant, std::string_view user,
+                            UserBaseline if_absent) override;
     const ScopeConnectorBaseline* find_scope_connector(std::string_view tenant,
                                                        std::string_view scope,
                                                        std::string_view connector) override;
     void put_scope_connector(std::string_view tenant, std::string_view scope,
                              std::string_view connector, ScopeConnectorBaseline row) override;
+    ScopeConnectorBaseline& edit_scope_connector(std::string_view tenant, std::string_view scope,
+                                                 std::string_view connector,
+                                                 ScopeConnectorBaseline if_absent) override;
     const EnvironmentBaseline* find_environment(std::string_view tenant,
                                                 std::string_view environment) override;
     void put_environment(std::string_view tenant, std::string_view environment,
                          EnvironmentBaseline row) override;
+    EnvironmentBaseline& edit_environment(std::string_view tenant, std::string_view environment,
+                                          EnvironmentBaseline if_absent) override;
     const FlowState* find_flow(std::string_view tenant, std::string_view flow_id) override;
     void put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) override;
-    FlowState& edit_flow(std::string_view tenant, std::string_view flow_id) override;
+    FlowState& edit_flow(std::string_view tenant, std::string_view flow_id,
+                         FlowState if_absent) override;
     std::vector<FlowOwner> flow_owners(std::string_view tenant, std::string_view flow_id) override;
     void put_flow_owner(std::string_view tenant, std::string_view flow_id,
                         const FlowOwner& owner) override;

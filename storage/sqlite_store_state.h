@@ -81,12 +81,13 @@ const Row* cached_row(CachedTable<Row>& table, const std::string& key, std::uint
     return entry->row ? &*entry->row : nullptr;
 }
 
-/// The row for `key`, lent for changing in place (a default row when the table has none); it
-/// is written when the unit commits.
+/// The row for `key`, lent for changing in place (`if_absent` when the table has none); it is
+/// written when the unit commits.
 template <typename Row>
-Row& edited_row(CachedTable<Row>& table, const std::string& key, std::uint64_t unit) {
+Row& edited_row(CachedTable<Row>& table, const std::string& key, std::uint64_t unit,
+                Row if_absent) {
     cached_row(table, key, unit);
-    return table.cache.edit(key, unit);
+    return table.cache.edit(key, unit, std::move(if_absent));
 }
 
 template <typename Row>

@@ -89,8 +89,14 @@ std::vector<Step<S>> script() {
             add_to_set(u0.environments, "env-late");
             s.put_user(kT, "u0", u0);
         },
-        [](S& s) { s.edit_user(kT, "u0").events += 5; },  // a committed row, changed in place
-        [](S& s) { s.edit_flow(kT, "f1").last_actor = "editor"; },  // one written in this unit
+        // A committed row changed in place, and rows written earlier in this unit.
+        [](S& s) { s.edit_user(kT, "u0", UserBaseline{}).events += 5; },
+        [](S& s) { s.edit_flow(kT, "f1", FlowState{}).last_actor = "editor"; },
+        [](S& s) { s.edit_tenant(kT, TenantBaseline{}).records += 2; },
+        [](S& s) { ++s.edit_environment(kT, "env", EnvironmentBaseline{}).makers; },
+        [](S& s) {
+            ++s.edit_scope_connector(kT, "", "office 365 outlook", ScopeConnectorBaseline{}).flows;
+        },
         [](S& s) { s.mark_record_seen(kT, "r1", at_ms(20)); },
         [](S& s) { s.insert_alert(sample_alert(1), false); },
         [](S& s) { s.mark_content_committed(kT, kGeneral, "c1", at_ms(200)); },
@@ -253,32 +259,47 @@ TEST_CASE_TEMPLATE("a committed unit keeps all of itself, also after re-opening"
     CHECK(describe(*f.store) == after);
 }
 
-TEST_CASE_TEMPLATE("a row edited in place is written at commit; an absent one starts empty", F,
+TEST_CASE_TEMPLATE("a row edited in place is written at commit; an absent one starts as given", F,
                    SqliteFixture, MemoryFixture) {
     F f;
     auto& s = *f.store;
     commit_setup(s);
     s.begin_unit();
-    UserBaseline& known = s.edit_user(kT, "u0");
-    CHECK(show(known) == show(sample_user(1)));
+    UserBaseline& known = s.edit_user(kT, "u0", sample_user(7));
+    CHECK(show(known) == show(sample_user(1)));  // the stored row, not the one for absence
     known.flows_created = 41;
     CHECK(s.find_user(kT, "u0")->flows_created == 41);  // the unit reads its own change
-    FlowState& fresh = s.edit_flow(kT, "new-flow");
-    CHECK(show(fresh) == show(FlowState{}));
+    FlowState& fresh = s.edit_flow(kT, "new-flow", sample_flow(2));
+    CHECK(show(fresh) == show(sample_flow(2)));
     fresh.creator = "maker";
-    s.edit_flow(kT, "new-flow").connector_history.emplace_back("http");  // the same row again
+    // The same row again, already changed in this unit.
+    s.edit_flow(kT, "new-flow", FlowState{}).connector_history.emplace_back("http");
+    s.edit_tenant(kT, sample_tenant(5)).makers = 77;
+    s.edit_environment(kT, "env-new", sample_environment()).flows = 3;
+    s.edit_scope_connector(kT, "env-new", "http", sample_scope_connector()).makers = 4;
     s.commit_unit();
     f.reopen();
     auto& again = *f.store;
-    UserBaseline expected = sample_user(1);
-    expected.flows_created = 41;
-    CHECK(show(again.user(kT, "u0")) == show(expected));
-    FlowState flow = again.flow(kT, "new-flow").value();
-    CHECK(flow.creator == "maker");
-    CHECK(flow.connector_history == std::vector<std::string>{"http"});
+
+    UserBaseline user = sample_user(1);
+    user.flows_created = 41;
+    CHECK(show(again.user(kT, "u0")) == show(user));
+    FlowState flow = sample_flow(2);
+    flow.creator = "maker";
+    flow.connector_history.emplace_back("http");
+    CHECK(show(again.flow(kT, "new-flow")) == show(flow));
+    TenantBaseline tenant = sample_tenant(1);
+    tenant.makers = 77;
+    CHECK(show(again.tenant(kT)) == show(tenant));
+    EnvironmentBaseline environment = sample_environment();
+    environment.flows = 3;
+    CHECK(show(again.environment(kT, "env-new")) == show(environment));
+    ScopeConnectorBaseline connector = sample_scope_connector();
+    connector.makers = 4;
+    CHECK(show(again.scope_connector(kT, "env-new", "http")) == show(connector));
     // A change in place has no unit to land in outside one.
-    CHECK_THROWS(again.edit_user(kT, "u0"));
-    CHECK_THROWS(again.edit_flow(kT, "new-flow"));
+    CHECK_THROWS(again.edit_user(kT, "u0", UserBaseline{}));
+    CHECK_THROWS(again.edit_tenant(kT, TenantBaseline{}));
 }
 
 TEST_CASE_TEMPLATE("a rolled-back value gives way to the committed one it replaced", F,

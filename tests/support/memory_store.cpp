@@ -44,6 +44,11 @@ void MemoryStore::put_tenant(std::string_view tenant, TenantBaseline row) {
     tenants_.put(s(tenant), std::move(row), in_unit_);
 }
 
+TenantBaseline& MemoryStore::edit_tenant(std::string_view tenant, TenantBaseline if_absent) {
+    require_unit("edit tenant");
+    return tenants_.edit(s(tenant), std::move(if_absent));
+}
+
 const UserBaseline* MemoryStore::find_user(std::string_view tenant, std::string_view user) {
     return users_.find({s(tenant), s(user)});
 }
@@ -52,9 +57,10 @@ void MemoryStore::put_user(std::string_view tenant, std::string_view user, UserB
     users_.put({s(tenant), s(user)}, std::move(row), in_unit_);
 }
 
-UserBaseline& MemoryStore::edit_user(std::string_view tenant, std::string_view user) {
+UserBaseline& MemoryStore::edit_user(std::string_view tenant, std::string_view user,
+                                     UserBaseline if_absent) {
     require_unit("edit user");
-    return users_.edit({s(tenant), s(user)});
+    return users_.edit({s(tenant), s(user)}, std::move(if_absent));
 }
 
 const ScopeConnectorBaseline* MemoryStore::find_scope_connector(std::string_view tenant,
@@ -68,6 +74,14 @@ void MemoryStore::put_scope_connector(std::string_view tenant, std::string_view 
     scope_connectors_.put({s(tenant), s(scope), s(connector)}, std::move(row), in_unit_);
 }
 
+ScopeConnectorBaseline& MemoryStore::edit_scope_connector(std::string_view tenant,
+                                                          std::string_view scope,
+                                                          std::string_view connector,
+                                                          ScopeConnectorBaseline if_absent) {
+    require_unit("edit scope connector");
+    return scope_connectors_.edit({s(tenant), s(scope), s(connector)}, std::move(if_absent));
+}
+
 const EnvironmentBaseline* MemoryStore::find_environment(std::string_view tenant,
                                                          std::string_view environment) {
     return environments_.find({s(tenant), s(environment)});
@@ -78,6 +92,13 @@ void MemoryStore::put_environment(std::string_view tenant, std::string_view envi
     environments_.put({s(tenant), s(environment)}, std::move(row), in_unit_);
 }
 
+EnvironmentBaseline& MemoryStore::edit_environment(std::string_view tenant,
+                                                   std::string_view environment,
+                                                   EnvironmentBaseline if_absent) {
+    require_unit("edit environment");
+    return environments_.edit({s(tenant), s(environment)}, std::move(if_absent));
+}
+
 const FlowState* MemoryStore::find_flow(std::string_view tenant, std::string_view flow_id) {
     return flows_.find({s(tenant), s(flow_id)});
 }
@@ -86,9 +107,10 @@ void MemoryStore::put_flow(std::string_view tenant, std::string_view flow_id, Fl
     flows_.put({s(tenant), s(flow_id)}, std::move(row), in_unit_);
 }
 
-FlowState& MemoryStore::edit_flow(std::string_view tenant, std::string_view flow_id) {
+FlowState& MemoryStore::edit_flow(std::string_view tenant, std::string_view flow_id,
+                                  FlowState if_absent) {
     require_unit("edit flow");
-    return flows_.edit({s(tenant), s(flow_id)});
+    return flows_.edit({s(tenant), s(flow_id)}, std::move(if_absent));
 }
 
 std::vector<FlowOwner> MemoryStore::flow_owners(std::string_view tenant, std::string_view flow_id) {

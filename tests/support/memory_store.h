@@ -41,12 +41,16 @@ class UnitMap {
     }
 
     /// The value for `key` in the open unit, to change in place: on first use a copy of the
-    /// committed one, or a default value.
-    Value& edit(const Key& key) {
+    /// committed one, or `if_absent`.
+    Value& edit(const Key& key, Value if_absent) {
         auto [it, inserted] = pending_.try_emplace(key);
         if (!it->second) {
             auto committed = committed_.find(key);
-            it->second = inserted && committed != committed_.end() ? committed->second : Value{};
+            if (inserted && committed != committed_.end()) {
+                it->second = committed->second;
+            } else {
+                it->second = std::move(if_absent);
+            }
         }
         return *it->second;
     }
@@ -95,21 +99,29 @@ class MemoryStore final : public Store, public ApiStateStore, public DeliverySta
     // BaselineStore
     const TenantBaseline* find_tenant(std::string_view tenant) override;
     void put_tenant(std::string_view tenant, TenantBaseline row) override;
+    TenantBaseline& edit_tenant(std::string_view tenant, TenantBaseline if_absent) override;
     const UserBaseline* find_user(std::string_view tenant, std::string_view user) override;
     void put_user(std::string_view tenant, std::string_view user, UserBaseline row) override;
-    UserBaseline& edit_user(std::string_view tenant, std::string_view user) override;
+    UserBaseline& edit_user(std::string_view tenant, std::string_view user,
+                            UserBaseline if_absent) override;
     const ScopeConnectorBaseline* find_scope_connector(std::string_view tenant,
                                                        std::string_view scope,
                                                        std::string_view connector) override;
     void put_scope_connector(std::string_view tenant, std::string_view scope,
                              std::string_view connector, ScopeConnectorBaseline row) override;
+    ScopeConnectorBaseline& edit_scope_connector(std::string_view tenant, std::string_view scope,
+                                                 std::string_view connector,
+                                                 ScopeConnectorBaseline if_absent) override;
     const EnvironmentBaseline* find_environment(std::string_view tenant,
                                                 std::string_view environment) override;
     void put_environment(std::string_view tenant, std::string_view environment,
                          EnvironmentBaseline row) override;
+    EnvironmentBaseline& edit_environment(std::string_view tenant, std::string_view environment,
+                                          EnvironmentBaseline if_absent) override;
     const FlowState* find_flow(std::string_view tenant, std::string_view flow_id) override;
     void put_flow(std::string_view tenant, std::string_view flow_id, FlowState row) override;
-    FlowState& edit_flow(std::string_view tenant, std::string_view flow_id) override;
+    FlowState& edit_flow(std::string_view tenant, std::string_view flow_id,
+                         FlowState if_absent) override;
     std::vector<FlowOwner> flow_owners(std::string_view tenant, std::string_view flow_id) override;
     void put_flow_owner(std::string_view tenant, std::string_view flow_id,
                         const FlowOwner& owner) override;
