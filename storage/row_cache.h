@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -17,41 +16,43 @@
 
 namespace flowwatch::storage {
 
-/// A composite primary key as one string: each part is its length (4 bytes) then its bytes, so
-/// no choice of separator can make two different keys equal.
+/// A composite primary key as one string whose bytewise order is the order of its parts, as
+/// SQLite's BINARY collation sorts them: each part ends with the bytes 00 00, and a zero byte
+/// inside a part is written 00 01. No choice of parts makes two different keys equal, and sorting
+/// keys as plain strings sorts them part by part.
 class CacheKey {
   public:
     static void append(std::string& key, std::string_view part) {
-        const auto size = static_cast<std::uint32_t>(part.size());
-        char length[sizeof size];
-        std::memcpy(length, &size, sizeof size);
-        key.append(length, sizeof size);
+        for (auto zero = part.find('\0'); zero != std::string_view::npos; zero = part.find('\0')) {
+            key.append(part.substr(0, zero));
+            key.append("\0\1", 2);
+            part.remove_prefix(zero + 1);
+        }
         key.append(part);
+        key.append("\0\0", 2);
     }
 
     explicit CacheKey(std::string_view key) : rest_(key) {}
 
-    /// The next part, in the order they were appended.
-    std::string_view next() {
-        std::uint32_t size = 0;
-        std::memcpy(&size, rest_.data(), sizeof size);
-        std::string_view part = rest_.substr(sizeof size, size);
-        rest_.remove_prefix(sizeof size + size);
-        return part;
-    }
-
-    /// Orders keys part by part, bytewise: the order of SQLite's BINARY collation over text.
-    static bool parts_less(std::string_view a, std::string_view b) {
-        CacheKey left(a);
-        CacheKey right(b);
-        while (!left.rest_.empty() && !right.rest_.empty()) {
-            const std::string_view x = left.next();
-            const std::string_view y = right.next();
-            if (x != y) {
-                return x < y;
-            }
+    /// The next part, in the order they were appended: a view into the key, or into `scratch`
+    /// when the part holds zero bytes and had to be decoded.
+    std::string_view next(std::string& scratch) {
+        auto zero = rest_.find('\0');
+        if (rest_[zero + 1] == '\0') {
+            const std::string_view part = rest_.substr(0, zero);
+            rest_.remove_prefix(zero + 2);
+            return part;
         }
-        return left.rest_.empty() && !right.rest_.empty();
+        scratch.clear();
+        for (;; zero = rest_.find('\0')) {
+            scratch.append(rest_.substr(0, zero));
+            const bool escaped = rest_[zero + 1] == '\1';
+            rest_.remove_prefix(zero + 2);
+            if (!escaped) {
+                return scratch;
+            }
+            scratch += '\0';
+        }
     }
 
   private:
@@ -127,9 +128,7 @@ class RowCache {
     /// mark_clean. In key order, consecutive writes land on the same B-tree pages.
     template <typename Write>
     void flush_dirty(Write&& write) {
-        std::ranges::sort(dirty_, [](const auto* a, const auto* b) {
-            return CacheKey::parts_less(a->first, b->first);
-        });
+        std::ranges::sort(dirty_, [](const auto* a, const auto* b) { return a->first < b->first; });
         for (const auto* item : dirty_) {
             write(std::string_view(item->first), *item->second.row, item->second.stored);
         }

@@ -57,9 +57,10 @@ struct CachedTable {
 /// Binds the first `parts` parts of a cache key as parameters 1..n; returns the next free index.
 inline int bind_key(ReusableStatement& statement, std::string_view key, std::size_t parts) {
     CacheKey reader(key);
+    std::string scratch;
     int index = 1;
     for (std::size_t i = 0; i < parts; ++i, ++index) {
-        statement.bind(index, reader.next());
+        statement.bind(index, reader.next(scratch));
     }
     return index;
 }

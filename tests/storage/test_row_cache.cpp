@@ -25,11 +25,23 @@ TEST_CASE("cache keys keep their parts apart whatever bytes the parts hold") {
     CHECK(key_of({"a\037", "b"}) != key_of({"a", "\037b"}));
     CHECK(key_of({"", "x"}) != key_of({"x", ""}));
 
+    CHECK(key_of({std::string_view("a\0", 2), "b"}) != key_of({"a", std::string_view("\0b", 2)}));
+    CHECK(key_of({std::string_view("\0", 1)}) != key_of({"", ""}));
+
     const std::string key = key_of({"tenant", "", "user@x"});
+    std::string scratch;
     storage::CacheKey reader(key);
-    CHECK(reader.next() == "tenant");
-    CHECK(reader.next() == "");
-    CHECK(reader.next() == "user@x");
+    CHECK(reader.next(scratch) == "tenant");
+    CHECK(reader.next(scratch) == "");
+    CHECK(reader.next(scratch) == "user@x");
+
+    // Zero bytes in a part are escaped in the key and come back as they were.
+    const std::string zeros("\0a\0\0b\0", 6);
+    const std::string with_zeros = key_of({zeros, "", std::string_view("\0", 1)});
+    storage::CacheKey decoder(with_zeros);
+    CHECK(decoder.next(scratch) == zeros);
+    CHECK(decoder.next(scratch) == "");
+    CHECK(decoder.next(scratch) == std::string_view("\0", 1));
 }
 
 TEST_CASE("dirty rows are flushed until marked clean and dropped on rollback") {
@@ -58,11 +70,20 @@ TEST_CASE("dirty rows are flushed until marked clean and dropped on rollback") {
 
 TEST_CASE("dirty rows are flushed in the order of their key parts, as the table sorts them") {
     storage::RowCache<int> cache;
-    // Bytewise order of the encoded keys would put the short user first (its length prefix is
-    // smaller); part by part, "ab" sorts before "b".
-    const std::vector<std::string> sorted = {key_of({"t", "ab", "x"}), key_of({"t", "ab", "y"}),
-                                             key_of({"t", "b"}), key_of({"t", "b", ""}),
-                                             key_of({"u", ""})};
+    // Part by part, as the table sorts them: "ab" before "b", a part before its extensions
+    // (a zero byte included), and a shorter first part before a longer one.
+    const std::vector<std::string> sorted = {
+        key_of({"t", "ab", "x"}),
+        key_of({"t", "ab", "y"}),
+        key_of({"t", "b"}),
+        key_of({"t", "b", ""}),
+        key_of({"t", std::string_view("b\0", 2)}),
+        key_of({"t", std::string_view("b\0\0", 3)}),
+        key_of({"t", "b\x01"}),
+        key_of({"t", "ba"}),
+        key_of({"t\xff", ""}),
+        key_of({"u", ""}),
+    };
     for (auto it = sorted.rbegin(); it != sorted.rend(); ++it) {
         cache.put(*it, 1, 1);
     }
