@@ -1,6 +1,8 @@
 #include "storage/baseline_rows.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "core/time.h"
@@ -62,6 +63,14 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
+/// Appends `value` in decimal, then `after` (to_chars: the encoders run for every row written).
+void append_integer(std::string& out, std::int64_t value, char after) {
+    std::array<char, 24> digits{};
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+    out.append(digits.data(), end);
+    out += after;
+}
+
 // The encoders below append one JSON array to `out`.
 
 /// Connectors of a flow as `[[key, display], ...]`.
@@ -97,8 +106,11 @@ std::vector<std::string> names_from_text(const std::string& text) {
 void append_buckets(std::string& out, const std::vector<ActivityBucket>& buckets) {
     out += '[';
     for (const ActivityBucket& bucket : buckets) {
-        fmt::format_to(std::back_inserter(out), "{}[{},{}]", &bucket == buckets.data() ? "" : ",",
-                       bucket.start_ms, fmt::join(bucket.counts, ","));
+        out += &bucket == buckets.data() ? "[" : ",[";
+        append_integer(out, bucket.start_ms, ',');
+        for (std::size_t kind = 0; kind < kActivityKinds; ++kind) {
+            append_integer(out, bucket.counts[kind], kind + 1 < kActivityKinds ? ',' : ']');
+        }
     }
     out += ']';
 }
@@ -127,8 +139,11 @@ void append_user_connectors(std::string& out,
         append_json_string(out, c.key);
         out += ',';
         append_json_string(out, c.display);
-        fmt::format_to(std::back_inserter(out), ",{},{},{},{},", to_millis(c.first_seen),
-                       to_millis(c.last_seen), c.flows, c.events);
+        out += ',';
+        append_integer(out, to_millis(c.first_seen), ',');
+        append_integer(out, to_millis(c.last_seen), ',');
+        append_integer(out, c.flows, ',');
+        append_integer(out, c.events, ',');
         append_names(out, c.environments);
         out += ']';
     }
