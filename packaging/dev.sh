@@ -14,7 +14,7 @@ build_packages=(
   build-essential cmake ninja-build pkg-config git ccache
   libcpprest-dev libboost-dev libboost-system-dev libssl-dev
   nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev doctest-dev libsimdjson-dev
-  libcli11-dev libspdlog-dev libfmt-dev libsystemd-dev
+  libcli11-dev libspdlog-dev libfmt-dev libsystemd-dev libjemalloc-dev
 )
 test_packages=(
   clang-16 libclang-rt-16-dev clang-format

@@ -74,6 +74,7 @@ done
 [[ $(cat "$work/control/conffiles") == /etc/flowwatch/flowwatch.json.example ]] ||
     fail "conffiles is not exactly the example configuration"
 dpkg-deb -f "$deb" Depends | grep -q 'libcpprest' || fail "Depends does not name cpprestsdk's library"
+dpkg-deb -f "$deb" Depends | grep -q 'libjemalloc' || fail "Depends does not name jemalloc's library"
 
 # --- Install -----------------------------------------------------------------------------------
 log "dpkg -i (systemd $(if [[ -d /run/systemd/system ]]; then echo running; else echo not running; fi))"
