@@ -81,21 +81,28 @@ class RowCache {
         std::uint64_t last_unit = 0;
     };
 
-    /// The cached entry, or null when the key was never read or written since it was evicted.
-    Entry* find(std::string_view key, std::uint64_t unit) {
+    /// A cached key and its entry.
+    using Item = std::pair<const std::string, Entry>;
+
+    /// The cached item, or null when the key was never read or written since it was evicted.
+    Item* find_item(std::string_view key, std::uint64_t unit) {
         auto it = rows_.find(key);
         if (it == rows_.end()) {
             return nullptr;
         }
         it->second.last_unit = unit;
-        return &it->second;
+        return &*it;
+    }
+    Entry* find(std::string_view key, std::uint64_t unit) {
+        Item* item = find_item(key, unit);
+        return item != nullptr ? &item->second : nullptr;
     }
 
     /// Remembers what the database holds for `key` (nothing, when `row` is empty).
-    Entry& remember(std::string_view key, std::optional<Row> row, std::uint64_t unit) {
+    Item& remember(std::string_view key, std::optional<Row> row, std::uint64_t unit) {
         const Stored stored = row ? Stored::yes : Stored::no;
-        return rows_.insert_or_assign(std::string(key), Entry{std::move(row), false, stored, unit})
-            .first->second;
+        return *rows_.insert_or_assign(std::string(key), Entry{std::move(row), false, stored, unit})
+                    .first;
     }
 
     /// Holds `row` for `key` until flush_dirty; `dirty` false when it is already stored.
@@ -111,16 +118,14 @@ class RowCache {
         }
     }
 
-    /// The row for `key`, to change in place until flush_dirty writes it: `if_absent` when the
-    /// cache holds a miss. The key must be cached (read or written in this unit).
-    Row& edit(std::string_view key, std::uint64_t unit, Row if_absent) {
-        auto it = rows_.find(key);
-        if (!it->second.row) {
-            it->second.row = std::move(if_absent);
+    /// The row of a cached item, to change in place until flush_dirty writes it: `if_absent`
+    /// when the cache holds a miss.
+    Row& edit(Item& item, Row if_absent) {
+        if (!item.second.row) {
+            item.second.row = std::move(if_absent);
         }
-        it->second.last_unit = unit;
-        mark_dirty(*it);
-        return *it->second.row;
+        mark_dirty(item);
+        return *item.second.row;
     }
 
     /// Calls `write(key, row, stored)` for every dirty row, in the order of their key parts,
@@ -168,7 +173,7 @@ class RowCache {
     bool has_dirty() const { return !dirty_.empty(); }
 
   private:
-    void mark_dirty(std::pair<const std::string, Entry>& item) {
+    void mark_dirty(Item& item) {
         if (!item.second.dirty) {
             item.second.dirty = true;
             dirty_.push_back(&item);
@@ -177,7 +182,7 @@ class RowCache {
 
     std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> rows_;
     /// Element addresses of an unordered_map stay valid until the element is erased.
-    std::vector<std::pair<const std::string, Entry>*> dirty_;
+    std::vector<Item*> dirty_;
 };
 
 }  // namespace flowwatch::storage

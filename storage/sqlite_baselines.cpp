@@ -22,7 +22,7 @@ std::vector<FlowOwner>& owners_of(SqliteStore::State& s) {
     while (use->next_row()) {
         owners.push_back(RowTraits<FlowOwner>::read(*use));
     }
-    return *s.owners.remember(s.key, std::move(owners), s.unit).row;
+    return *s.owners.remember(s.key, std::move(owners), s.unit).second.row;
 }
 
 }  // namespace

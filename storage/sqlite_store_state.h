@@ -65,21 +65,28 @@ inline int bind_key(ReusableStatement& statement, std::string_view key, std::siz
     return index;
 }
 
-/// The row for `key`, lent from the cache (null when the table has none): read from the table
-/// on first use and cached, a miss included, so the next read of an absent row costs no query.
+/// The cache's item for `key`: read from the table on first use and cached, a miss included,
+/// so the next read of an absent row costs no query.
+template <typename Row>
+typename RowCache<Row>::Item& cached_item(CachedTable<Row>& table, const std::string& key,
+                                          std::uint64_t unit) {
+    if (auto* item = table.cache.find_item(key, unit)) {
+        return *item;
+    }
+    StatementUse use(table.select);
+    bind_key(*use, key, RowTraits<Row>::kKeys.size());
+    std::optional<Row> row;
+    if (use->next_row()) {
+        row = RowTraits<Row>::read(*use);
+    }
+    return table.cache.remember(key, std::move(row), unit);
+}
+
+/// The row for `key`, lent from the cache; null when the table has none.
 template <typename Row>
 const Row* cached_row(CachedTable<Row>& table, const std::string& key, std::uint64_t unit) {
-    auto* entry = table.cache.find(key, unit);
-    if (entry == nullptr) {
-        StatementUse use(table.select);
-        bind_key(*use, key, RowTraits<Row>::kKeys.size());
-        std::optional<Row> row;
-        if (use->next_row()) {
-            row = RowTraits<Row>::read(*use);
-        }
-        entry = &table.cache.remember(key, std::move(row), unit);
-    }
-    return entry->row ? &*entry->row : nullptr;
+    auto& row = cached_item(table, key, unit).second.row;
+    return row ? &*row : nullptr;
 }
 
 /// The row for `key`, lent for changing in place (`if_absent` when the table has none); it is
@@ -87,8 +94,7 @@ const Row* cached_row(CachedTable<Row>& table, const std::string& key, std::uint
 template <typename Row>
 Row& edited_row(CachedTable<Row>& table, const std::string& key, std::uint64_t unit,
                 Row if_absent) {
-    cached_row(table, key, unit);
-    return table.cache.edit(key, unit, std::move(if_absent));
+    return table.cache.edit(cached_item(table, key, unit), std::move(if_absent));
 }
 
 template <typename Row>
