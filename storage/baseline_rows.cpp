@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -39,15 +40,38 @@ Timestamp time_at(const ReusableStatement& statement, int column) {
     return from_millis(statement.integer(column));
 }
 
+/// Whether any of the eight bytes of `word` needs an escape in a JSON string: a control
+/// character, a quote or a backslash. (A byte below n exists exactly when (w - n*ones) & ~w has a
+/// high bit set.)
+constexpr bool needs_escape(std::uint64_t word) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101;
+    constexpr std::uint64_t kHighs = 0x8080808080808080;
+    const auto has_below = [](std::uint64_t w, std::uint64_t n) {
+        return ((w - n * kOnes) & ~w & kHighs) != 0;
+    };
+    return has_below(word, 0x20) || has_below(word ^ ('"' * kOnes), 1) ||
+           has_below(word ^ ('\\' * kOnes), 1);
+}
+
 /// Appends `text` as a JSON string. The text is valid UTF-8 (it came out of parsed JSON), so only
-/// quotes, backslashes and control characters need escapes. Written by hand: rows are encoded at
-/// every commit, and building a JSON value for a few strings cost more than the SQL insert.
+/// quotes, backslashes and control characters need escapes. Written by hand, eight bytes at a
+/// time where none needs one: every changed row is encoded at every commit.
 void append_json_string(std::string& out, std::string_view text) {
     out += '"';
     std::size_t plain = 0;  // Start of the characters not yet appended, none of them escaped.
-    for (std::size_t i = 0; i < text.size(); ++i) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (text.size() - i >= sizeof(std::uint64_t)) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, text.data() + i, sizeof word);
+            if (!needs_escape(word)) {
+                i += sizeof word;
+                continue;
+            }
+        }
         const auto byte = static_cast<unsigned char>(text[i]);
         if (byte >= 0x20 && byte != '"' && byte != '\\') {
+            ++i;
             continue;
         }
         out.append(text.substr(plain, i - plain));
@@ -57,7 +81,7 @@ void append_json_string(std::string& out, std::string_view text) {
             out += '\\';
             out += text[i];
         }
-        plain = i + 1;
+        plain = ++i;
     }
     out.append(text.substr(plain));
     out += '"';

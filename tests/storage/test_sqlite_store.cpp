@@ -366,6 +366,35 @@ TEST_CASE("keys and texts with separators, quotes and non-ASCII characters round
     CHECK(show(f.store->flow("t", odd_user)) == show(flow));
 }
 
+TEST_CASE("every character that JSON escapes round-trips at every position in stored lists") {
+    // The row encoder scans eight bytes at a time; put each escape at each offset of a word.
+    std::vector<std::string> names;
+    for (char special : {'"', '\\', '\x01', '\x1f', '\n', '\0'}) {
+        for (std::size_t offset = 0; offset < 18; ++offset) {
+            names.push_back(std::string(offset, 'a') + special + std::string(offset % 9, 'b'));
+        }
+    }
+    names.push_back(std::string(16, '"'));
+    names.push_back("\xc3\xa9t\xc3\xa9 \xe2\x9c\x93 no escape, 8+ bytes long");
+    SqliteFixture f;
+    FlowState flow = sample_flow(1);
+    flow.connector_history = names;
+    flow.connectors.clear();
+    for (const auto& name : names) {
+        flow.connectors.push_back(Connector{name, name + " display"});
+    }
+    UserBaseline user = sample_user(1);
+    user.environments = names;
+    f.store->begin_unit();
+    f.store->put_flow("t", "f", flow);
+    f.store->put_user("t", "u", user);
+    f.store->commit_unit();
+    f.reopen();
+    CHECK(show(f.store->flow("t", "f")) == show(flow));
+    CHECK(f.store->flow("t", "f")->connector_history == names);
+    CHECK(f.store->user("t", "u")->environments == names);
+}
+
 TEST_CASE("the baseline cache stays near its bound across many units") {
     SqliteFixture f;
     f.reopen(storage::SqliteStoreOptions{.cache_rows = 50});
