@@ -137,15 +137,15 @@ class BaselineStore {
   public:
     virtual ~BaselineStore() = default;
 
-    // The find_* reads lend the stored row instead of copying it: the pointer (null when there
-    // is no such row) stays valid until the unit ends, or outside a unit until the next write.
-    // A later write of the same row may or may not show through it. The reads without find_
-    // return a copy.
+    // Each kind of row has three ways in. find_* lends the stored row (null when there is none)
+    // instead of copying it: the pointer stays valid until the unit ends, or outside a unit until
+    // the next write, and a later write of the same row may or may not show through it. edit_*
+    // lends the row for changing in place (`if_absent` when there is none), to be written when
+    // the unit commits; only inside a unit, and its reference lives as long. put_* replaces the
+    // row. The reads without find_ return a copy.
 
     virtual const TenantBaseline* find_tenant(std::string_view tenant) = 0;
     virtual void put_tenant(std::string_view tenant, TenantBaseline row) = 0;
-    /// The row lent for changing in place (`if_absent` when there is none), written when the
-    /// unit commits. Only inside a unit; the reference lives as long as a find_ pointer.
     virtual TenantBaseline& edit_tenant(std::string_view tenant, TenantBaseline if_absent) = 0;
 
     virtual const UserBaseline* find_user(std::string_view tenant, std::string_view user) = 0;

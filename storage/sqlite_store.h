@@ -2,9 +2,10 @@
 /// The persistent store of the agent on one SQLite file: baselines, exactly-once bookkeeping,
 /// alerts, API polling state and output delivery state.
 ///
-/// Baseline rows go through a write-back cache: reads hit memory after the first, writes stay in
-/// memory until commit_unit flushes them with prepared UPSERTs in the unit's transaction, and
-/// rollback_unit forgets them. Everything else is written straight into the open transaction.
+/// Baseline rows go through a write-back cache: reads hit memory after the first and lend the
+/// cached row, writes and edits in place stay in memory until commit_unit flushes them with
+/// prepared INSERTs or UPDATEs in the unit's transaction, and rollback_unit forgets them.
+/// Everything else is written straight into the open transaction.
 ///
 /// Not thread-safe: one SqliteStore is used from one thread at a time. Another thread that needs
 /// the database (a status endpoint, say) opens its own SqliteStore on the same file; WAL lets it
