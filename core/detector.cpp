@@ -173,7 +173,10 @@ Detector::Context Detector::load_context(const FlowRecord& record) {
 
     if (!record.flow_id.empty()) {
         ctx.flow = store_.find_flow(record.tenant, record.flow_id);
-        ctx.owners = store_.flow_owners(record.tenant, record.flow_id);
+        // Owners are learned with the flow's row (learn_flow), so a flow without one has none.
+        if (ctx.flow != nullptr) {
+            ctx.owners = store_.flow_owners(record.tenant, record.flow_id);
+        }
     }
     ctx.environment = !record.environment.empty() ? record.environment
                       : ctx.flow                  ? ctx.flow->environment
