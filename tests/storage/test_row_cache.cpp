@@ -42,6 +42,18 @@ TEST_CASE("cache keys keep their parts apart whatever bytes the parts hold") {
     CHECK(decoder.next(scratch) == zeros);
     CHECK(decoder.next(scratch) == "");
     CHECK(decoder.next(scratch) == std::string_view("\0", 1));
+
+    // A zero byte at each place of a part longer than a machine word.
+    for (std::size_t at = 0; at < 17; ++at) {
+        std::string part(20, 'x');
+        part[at] = '\0';
+        CAPTURE(at);
+        CHECK(key_of({part}) != key_of({part.substr(0, at), part.substr(at + 1)}));
+        const std::string encoded = key_of({part, "next"});
+        storage::CacheKey words(encoded);
+        CHECK(words.next(scratch) == part);
+        CHECK(words.next(scratch) == "next");
+    }
 }
 
 TEST_CASE("dirty rows are flushed until marked clean and dropped on rollback") {
