@@ -106,7 +106,7 @@ void SqliteStore::commit_unit() {
         }
         // TODO: one INSERT or UPDATE per changed row, keyed by long text, is most of why an
         // all-Power-Automate replay commits about 40,000 records/s, not 100,000; rows keyed by
-        // interned integer ids, and flow owners kept in the flow's row, would lift it.
+        // interned integer ids would lift it.
         flush_table(s.tenants);
         flush_table(s.users);
         flush_table(s.scope_connectors);
