@@ -36,6 +36,8 @@ class JsonlOutput : public AlertOutput {
 
     JsonlSettings settings_;
     std::unique_ptr<std::FILE, FileCloser> file_;
+    /// Set by a failed write, which may have put part of its line in the file.
+    bool maybe_unterminated_ = false;
 };
 
 }  // namespace flowwatch::agent

@@ -1,9 +1,13 @@
 #include "agent/outputs/jsonl_output.h"
 
+#include <csignal>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include <sys/resource.h>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -28,6 +32,33 @@ std::vector<std::string> lines_of(const std::filesystem::path& path) {
 
 std::string alert_id_of(const std::string& line) {
     return nlohmann::json::parse(line).at("id").get<std::string>();
+}
+
+/// Caps the size of any file this process writes, as a full quota would, for its lifetime:
+/// writes past the cap are cut short and then fail with EFBIG instead of raising SIGXFSZ.
+class FileSizeCap {
+  public:
+    explicit FileSizeCap(std::uintmax_t bytes) {
+        REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved_) == 0);
+        previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit capped = saved_;
+        capped.rlim_cur = static_cast<rlim_t>(bytes);
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &capped) == 0);
+    }
+    FileSizeCap(const FileSizeCap&) = delete;
+    FileSizeCap& operator=(const FileSizeCap&) = delete;
+    ~FileSizeCap() {
+        ::setrlimit(RLIMIT_FSIZE, &saved_);
+        std::signal(SIGXFSZ, previous_handler_);
+    }
+
+  private:
+    rlimit saved_{};
+    void (*previous_handler_)(int) = nullptr;
+};
+
+std::string line_of(const Alert& alert) {
+    return to_json(alert).dump();
 }
 
 }  // namespace
@@ -87,6 +118,47 @@ TEST_CASE("a jsonl output whose directory is missing fails naming the file and t
     std::filesystem::create_directories(path.parent_path());
     CHECK(output.deliver(sample_alert(1)).has_value());
     CHECK(lines_of(path).size() == 1);
+}
+
+TEST_CASE("a jsonl output retries an alert whose write was cut short on a line of its own") {
+    TempDir dir;
+    auto path = dir.path() / "alerts.jsonl";
+    {
+        std::ofstream existing(path);
+        existing << "{\"id\":\"earlier\"}\n";
+    }
+    const auto start = std::filesystem::file_size(path);
+    JsonlOutput output("archive", JsonlSettings{path});
+
+    SUBCASE("part of the line reached the file") {
+        {
+            FileSizeCap cap(start + 100);
+            auto sent = output.deliver(sample_alert(1));
+            REQUIRE_FALSE(sent.has_value());
+            CHECK(sent.error().message.find(sample_alert(1).id) != std::string::npos);
+        }
+        REQUIRE(std::filesystem::file_size(path) == start + 100);
+        REQUIRE(output.deliver(sample_alert(1)).has_value());
+        REQUIRE(output.deliver(sample_alert(2)).has_value());
+
+        auto lines = lines_of(path);
+        REQUIRE(lines.size() == 4);
+        CHECK(lines[1] == line_of(sample_alert(1)).substr(0, 100));
+        CHECK(nlohmann::json::parse(lines[2]) == to_json(sample_alert(1)));
+        CHECK(nlohmann::json::parse(lines[3]) == to_json(sample_alert(2)));
+    }
+    SUBCASE("nothing reached the file") {
+        {
+            FileSizeCap cap(start);
+            REQUIRE_FALSE(output.deliver(sample_alert(1)).has_value());
+        }
+        REQUIRE(output.deliver(sample_alert(1)).has_value());
+
+        // No empty line is left where the failed write would have gone.
+        auto lines = lines_of(path);
+        REQUIRE(lines.size() == 2);
+        CHECK(nlohmann::json::parse(lines[1]) == to_json(sample_alert(1)));
+    }
 }
 
 TEST_CASE("jsonl settings need a path and reject unknown keys by name") {
