@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -338,24 +339,38 @@ RepeatLimiter::Verdict RepeatLimiter::check(const std::string& key) {
         if (entries_.size() >= kMaxLimiterEntries) {
             forget_expired(now);
         }
-        entries_.emplace(key, Entry{now, 0});
+        entries_.emplace(key, Entry{now, 0, now});
         return Verdict{};
     }
     Entry& entry = found->second;
+    entry.seen = now;
     if (now - entry.written < window_) {
         ++entry.dropped;
         return Verdict{false, entry.dropped};
     }
     Verdict verdict{true, entry.dropped};
-    entry = Entry{now, 0};
+    entry = Entry{now, 0, now};
     return verdict;
 }
 
 void RepeatLimiter::forget_expired(std::chrono::steady_clock::time_point now) {
     std::erase_if(entries_, [&](const auto& item) { return now - item.second.written >= window_; });
-    // TODO: a flood of distinct lines still clears every entry; an LRU would keep the hot ones.
+    if (entries_.size() < kMaxLimiterEntries) {
+        return;
+    }
+    // A flood of distinct lines within one window: forget the half seen least lately, so a line
+    // that keeps repeating stays held back while the flood passes.
+    std::vector<std::chrono::steady_clock::time_point> seen;
+    seen.reserve(entries_.size());
+    for (const auto& [key, entry] : entries_) {
+        seen.push_back(entry.seen);
+    }
+    auto middle = seen.begin() + static_cast<std::ptrdiff_t>(seen.size() / 2);
+    std::nth_element(seen.begin(), middle, seen.end());
+    const auto cut = *middle;
+    std::erase_if(entries_, [&](const auto& item) { return item.second.seen < cut; });
     if (entries_.size() >= kMaxLimiterEntries) {
-        entries_.clear();
+        entries_.clear();  // All seen at the same instant: nothing tells them apart.
     }
 }
 

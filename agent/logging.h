@@ -72,6 +72,8 @@ class RepeatLimiter {
     struct Entry {
         std::chrono::steady_clock::time_point written;
         std::size_t dropped = 0;
+        /// When the line last came, written or not: a flood evicts the lines not seen lately.
+        std::chrono::steady_clock::time_point seen;
     };
     void forget_expired(std::chrono::steady_clock::time_point now);
 

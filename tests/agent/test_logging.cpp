@@ -142,6 +142,33 @@ TEST_CASE("an identical error is written once a window, then says how often it r
     CHECK(log.lines[2].ends_with("delivery failed output=siem"));
 }
 
+TEST_CASE("a line that keeps repeating stays held back while a flood of distinct lines passes") {
+    LogOptions options = text_options();
+    options.repeat_window = std::chrono::seconds(60);
+    CapturedLog log(options);
+
+    // Far more distinct lines than the limiter remembers, all within one window, with the hot
+    // line coming back every tenth line.
+    for (int i = 0; i < 5000; ++i) {
+        if (i % 10 == 0) {
+            log.logger->error("delivery failed output=siem");
+        }
+        log.logger->error("record {} unreadable", i);
+        log.now += std::chrono::milliseconds(1);
+    }
+    std::size_t hot = 0;
+    for (const auto& line : log.lines) {
+        hot += line.ends_with("delivery failed output=siem") ? 1 : 0;
+    }
+    CHECK(hot == 1);
+    CHECK(log.lines.size() == 5001);
+
+    // After the window it is written again with the count of what was held back.
+    log.now += std::chrono::seconds(60);
+    log.logger->error("delivery failed output=siem");
+    CHECK(log.lines.back().ends_with("delivery failed output=siem repeated=499"));
+}
+
 TEST_CASE("repeat limiting leaves different errors and informational lines alone") {
     CapturedLog log(text_options());
     log.logger->error("delivery failed output=siem");
