@@ -40,6 +40,8 @@ class ApiStateStore {
                                         std::string_view content_id, Timestamp content_created) = 0;
     /// Forgets committed content ids created before `before` (beyond any re-listing).
     virtual void prune_committed_content(std::string_view tenant, Timestamp before) = 0;
+    /// The newest contentCreated among the committed content still remembered.
+    virtual std::optional<Timestamp> newest_committed_content(std::string_view tenant) = 0;
 
     virtual std::optional<Timestamp> last_subscription_start(std::string_view tenant,
                                                              std::string_view content_type) = 0;

@@ -131,6 +131,18 @@ void SqliteStore::prune_committed_content(std::string_view tenant, Timestamp bef
     });
 }
 
+std::optional<Timestamp> SqliteStore::newest_committed_content(std::string_view tenant) {
+    return guarded("read newest committed content", [&]() -> std::optional<Timestamp> {
+        StatementUse use(state_->newest_content);
+        use->bind(1, tenant);
+        // An aggregate always answers one row: NULL when the tenant has none.
+        if (!use->next_row() || use->is_null(0)) {
+            return std::nullopt;
+        }
+        return from_millis(use->integer(0));
+    });
+}
+
 std::optional<Timestamp> SqliteStore::last_subscription_start(std::string_view tenant,
                                                               std::string_view content_type) {
     return guarded("read subscription start",

@@ -105,6 +105,7 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
     void mark_content_committed(std::string_view tenant, std::string_view content_type,
                                 std::string_view content_id, Timestamp content_created) override;
     void prune_committed_content(std::string_view tenant, Timestamp before) override;
+    std::optional<Timestamp> newest_committed_content(std::string_view tenant) override;
     std::optional<Timestamp> last_subscription_start(std::string_view tenant,
                                                      std::string_view content_type) override;
     void put_subscription_start(std::string_view tenant, std::string_view content_type,

@@ -47,6 +47,7 @@ SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& s
                      "INSERT INTO committed_content (tenant, content_id, content_type, created_ms)"
                      " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"),
       prune_content(db, "DELETE FROM committed_content WHERE tenant = ? AND created_ms < ?"),
+      newest_content(db, "SELECT max(created_ms) FROM committed_content WHERE tenant = ?"),
       select_subscription(
           db, "SELECT started_ms FROM subscription_start WHERE tenant = ? AND content_type = ?"),
       upsert_subscription(db,

@@ -159,6 +159,7 @@ struct SqliteStore::State {
     ReusableStatement select_content;
     ReusableStatement insert_content;
     ReusableStatement prune_content;
+    ReusableStatement newest_content;
     ReusableStatement select_subscription;
     ReusableStatement upsert_subscription;
     ReusableStatement insert_gap;

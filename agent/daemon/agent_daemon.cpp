@@ -4,6 +4,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "agent/status/listen_address.h"
 #include "agent/status/status_server.h"
 #include "storage/sqlite_store.h"
+#include "storage/storage_failure.h"
 
 namespace flowwatch::agent {
 
@@ -132,9 +134,16 @@ Result<void> Daemon::create_pollers() {
                         poller.error().code);
         }
         const int interval = tenant.poll_interval_seconds.value_or(config_.poll_interval_seconds);
-        tenants_.push_back(TenantSlot{std::move(*poller), TenantTracker(tenant.tenant_id, interval),
-                                      std::chrono::seconds(interval),
-                                      std::make_unique<asio::steady_timer>(io_)});
+        // What an earlier run committed: the lag is known before this run commits anything.
+        std::optional<Timestamp> newest;
+        try {
+            newest = store_->newest_committed_content(tenant.tenant_id);
+        } catch (const storage::StorageFailure& e) {
+            return fail(fmt::format("tenant {}: {}", tenant.tenant_id, e.what()));
+        }
+        tenants_.push_back(
+            TenantSlot{std::move(*poller), TenantTracker(tenant.tenant_id, interval, newest),
+                       std::chrono::seconds(interval), std::make_unique<asio::steady_timer>(io_)});
     }
     return {};
 }

@@ -31,9 +31,11 @@ bool is_authentication_error(const Error& error) {
 
 }  // namespace
 
-TenantTracker::TenantTracker(std::string tenant, int poll_interval_seconds) {
+TenantTracker::TenantTracker(std::string tenant, int poll_interval_seconds,
+                             std::optional<Timestamp> newest_committed) {
     status_.tenant = std::move(tenant);
     status_.poll_interval_seconds = poll_interval_seconds;
+    status_.newest_committed = newest_committed;
 }
 
 void TenantTracker::cycle_finished(const api::PollStats& stats, Timestamp now) {

@@ -2,6 +2,9 @@
 /// Folds each poll cycle's PollStats into a tenant's running TenantStatus, the form the status
 /// endpoint serves: counters add up across cycles, states take the latest value.
 
+#include <optional>
+#include <string>
+
 #include "agent/api/tenant_poller.h"
 #include "agent/status/status_snapshot.h"
 #include "core/alert.h"
@@ -10,11 +13,12 @@
 
 namespace flowwatch::agent {
 
-// TODO: counters and the newest commit start from zero at each process start; after a restart
-// the lag stays unknown until the first new blob is committed (the checkpoint holds the cursor).
+/// Counters count from the process start, as Prometheus counters do; the newest commit is taken
+/// from the store at the start, so the lag is known before the first new blob.
 class TenantTracker {
   public:
-    TenantTracker(std::string tenant, int poll_interval_seconds);
+    TenantTracker(std::string tenant, int poll_interval_seconds,
+                  std::optional<Timestamp> newest_committed = std::nullopt);
 
     /// A cycle that ran; `stats.last_error` set means it did not finish every window.
     void cycle_finished(const api::PollStats& stats, Timestamp now);

@@ -80,6 +80,26 @@ TEST_CASE("SIGTERM in the middle of a cycle and a restart lose and duplicate no 
     check_exactly_once(corpus, json_lines(f.alerts_file()));
 }
 
+TEST_CASE("after a restart the status knows the lag before anything new is committed") {
+    RunFixture f;
+    const Corpus corpus = make_corpus(3, 1, system_now());
+    f.add(corpus);
+    auto first = f.start();
+    REQUIRE(eventually([&] { return json_lines(f.alerts_file()).size() == 3; }));
+    first->signal(SIGTERM);
+    REQUIRE(first->wait_exit(30s) == 0);
+
+    auto second = f.start();
+    REQUIRE(eventually([&] { return f.status().is_object(); }));
+    const auto tenant = f.status()["tenants"][0];
+    // Nothing is left to commit, so the lag can only come from what the first run committed.
+    CHECK(tenant["blobs"] == 0);
+    REQUIRE(tenant["lag_seconds"].is_number());
+    CHECK(tenant["lag_seconds"].get<std::int64_t>() >= 0);
+    second->signal(SIGTERM);
+    REQUIRE(second->wait_exit(30s) == 0);
+}
+
 TEST_CASE("a webhook that answers 503 gets every alert once after it comes back") {
     agent::output_testing::HttpPeer webhook;
     webhook.retry_after = "1";

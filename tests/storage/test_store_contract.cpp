@@ -48,10 +48,10 @@ std::string describe(S& s) {
     out += show(s.user(kT, "u0")) + "\n";
     out += fmt::format("seen {} {}\n", record_known(s, "r0", 10), record_known(s, "r1", 20));
     out += show(s.recent_alerts(0, 100)) + "\n";
-    out += fmt::format("content {} {} cursor {} start {} delivered {}\n",
+    out += fmt::format("content {} {} newest {} cursor {} start {} delivered {}\n",
                        s.content_committed(kT, "c0"), s.content_committed(kT, "c1"),
-                       show(s.cursor(kT, kGeneral)), show(s.last_subscription_start(kT, kGeneral)),
-                       s.delivered_through("jsonl"));
+                       show(s.newest_committed_content(kT)), show(s.cursor(kT, kGeneral)),
+                       show(s.last_subscription_start(kT, kGeneral)), s.delivered_through("jsonl"));
     out += show(s.gaps(kT)) + "\n";
     return out;
 }
@@ -150,6 +150,8 @@ TEST_CASE_TEMPLATE("absent rows read as absent, empty or zero", F, SqliteFixture
     CHECK_FALSE(s.cursor(kT, "Audit.Exchange").has_value());
     CHECK_FALSE(s.last_subscription_start(kT, kGeneral).has_value());
     CHECK_FALSE(s.content_committed(kT, "c-unknown"));
+    CHECK(s.newest_committed_content(kT) == at_ms(100));
+    CHECK_FALSE(s.newest_committed_content("other").has_value());
     CHECK(s.gaps(kT).empty());
     CHECK(s.delivered_through("webhook") == 0);
     // A row of another tenant is not this tenant's row.
@@ -254,6 +256,7 @@ TEST_CASE_TEMPLATE("a committed unit keeps all of itself, also after re-opening"
     CHECK(show(s.tenant(kT)) == show(sample_tenant(3)));
     CHECK(s.content_committed(kT, "c1"));
     CHECK_FALSE(s.content_committed(kT, "c0"));  // pruned in the unit
+    CHECK(s.newest_committed_content(kT) == at_ms(200));
     CHECK(s.flow_owners(kT, "f0").empty());
     f.reopen();
     CHECK(describe(*f.store) == after);

@@ -233,6 +233,16 @@ void MemoryStore::prune_committed_content(std::string_view tenant, Timestamp bef
     }
 }
 
+std::optional<Timestamp> MemoryStore::newest_committed_content(std::string_view tenant) {
+    std::optional<Timestamp> newest;
+    for (const auto& [key, value] : content_.snapshot()) {
+        if (key.first == tenant && (!newest || value.second > *newest)) {
+            newest = value.second;
+        }
+    }
+    return newest;
+}
+
 std::optional<Timestamp> MemoryStore::last_subscription_start(std::string_view tenant,
                                                               std::string_view content_type) {
     return optional_of(subscription_starts_.find({s(tenant), s(content_type)}));
