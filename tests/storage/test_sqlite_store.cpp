@@ -50,6 +50,7 @@ TEST_CASE("a new database records the current schema version in its migration ta
     CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() ==
           storage::kSchemaVersion);
     CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
+    CHECK(raw.execAndGet("PRAGMA page_size").getInt() == 16384);
 }
 
 TEST_CASE("re-opening an existing database migrates nothing again and keeps its rows") {
@@ -93,6 +94,8 @@ TEST_CASE("a version 1 database moves its set tables into the rows they belong t
     CHECK(s.flow("t", "f1")->connectors.size() == 1);
 
     SQLite::Database raw(path, SQLite::OPEN_READONLY);
+    // A file made before the page size was set keeps the one it was made with.
+    CHECK(raw.execAndGet("PRAGMA page_size").getInt() == 4096);
     CHECK_FALSE(raw.tableExists("environment_maker"));
     CHECK_FALSE(raw.tableExists("environment_connector_maker"));
     CHECK_FALSE(raw.tableExists("flow_connector"));
