@@ -31,7 +31,7 @@ namespace {
 
 /// Power Automate records per transaction: large enough to amortise the commit, small enough
 /// that memory does not grow with the input.
-constexpr std::size_t kUnitRecords = 16384;
+constexpr std::size_t kUnitRecords = 32768;
 /// Diagnostics printed per input before they are only counted.
 constexpr std::size_t kDiagnosticsShown = 20;
 
