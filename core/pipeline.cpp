@@ -1,6 +1,7 @@
 #include "core/pipeline.h"
 
 #include <exception>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -25,28 +26,81 @@ Pipeline::Pipeline(Store& store, const DetectionPolicy& policy)
 
 Result<UnitOutcome> Pipeline::process_unit(std::span<const FlowRecord> records,
                                            const std::function<void()>& in_transaction) {
-    UnitOutcome outcome;
-    std::size_t index = 0;
+    if (auto opened = open_unit(); !opened) {
+        return std::unexpected(opened.error());
+    }
+    if (auto added = add_records(records); !added) {
+        return std::unexpected(added.error());
+    }
+    return close_unit(in_transaction);
+}
+
+Result<void> Pipeline::open_unit() {
+    if (unit_open_) {
+        return fail("a unit is already open", "store");
+    }
     try {
         store_.begin_unit();
-        for (; index < records.size(); ++index) {
-            evaluate_one(records[index], outcome);
+    } catch (const std::exception& e) {
+        return std::unexpected(abandon_unit(Stage::begin, e.what()));
+    }
+    unit_open_ = true;
+    unit_records_ = 0;
+    open_outcome_ = UnitOutcome{};
+    return {};
+}
+
+Result<void> Pipeline::add_records(std::span<const FlowRecord> records) {
+    if (!unit_open_) {
+        return fail("no unit is open", "store");
+    }
+    try {
+        for (const FlowRecord& record : records) {
+            evaluate_one(record, open_outcome_);
+            ++unit_records_;
         }
+    } catch (const std::exception& e) {
+        return std::unexpected(abandon_unit(Stage::evaluate, e.what()));
+    }
+    return {};
+}
+
+Result<UnitOutcome> Pipeline::close_unit(const std::function<void()>& in_transaction) {
+    if (!unit_open_) {
+        return fail("no unit is open", "store");
+    }
+    try {
         if (in_transaction) {
             in_transaction();
         }
         store_.commit_unit();
     } catch (const std::exception& e) {
-        try {
-            store_.rollback_unit();
-        } catch (const std::exception&) {
-            // The original failure is the one worth reporting.
-        }
-        return fail(fmt::format("evaluating a unit of {} records failed at record {}: {}",
-                                records.size(), index, e.what()),
-                    "store");
+        return std::unexpected(abandon_unit(Stage::commit, e.what()));
     }
-    return outcome;
+    unit_open_ = false;
+    return std::exchange(open_outcome_, UnitOutcome{});
+}
+
+Error Pipeline::abandon_unit(Stage stage, std::string_view what) {
+    try {
+        store_.rollback_unit();
+    } catch (const std::exception&) {
+        // The original failure is the one worth reporting.
+    }
+    unit_open_ = false;
+    open_outcome_ = UnitOutcome{};
+    switch (stage) {
+        case Stage::begin:
+            return Error{fmt::format("beginning a unit failed: {}", what), "store"};
+        case Stage::evaluate:
+            return Error{
+                fmt::format("evaluating a unit failed at its record {}: {}", unit_records_, what),
+                "store"};
+        case Stage::commit:
+            break;
+    }
+    return Error{fmt::format("committing a unit of {} records failed: {}", unit_records_, what),
+                 "store"};
 }
 
 void Pipeline::evaluate_one(const FlowRecord& record, UnitOutcome& outcome) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "core/alert.h"
@@ -42,12 +43,29 @@ class Pipeline {
     Result<UnitOutcome> process_unit(std::span<const FlowRecord> records,
                                      const std::function<void()>& in_transaction = {});
 
+    // The same unit in parts, for records that arrive while it is open: open_unit, add_records
+    // as often as records come, close_unit to commit. A failure at any step rolls back the whole
+    // unit, its earlier parts included, and leaves no unit open.
+
+    Result<void> open_unit();
+    Result<void> add_records(std::span<const FlowRecord> records);
+    Result<UnitOutcome> close_unit(const std::function<void()>& in_transaction = {});
+    bool unit_open() const { return unit_open_; }
+    /// Records added to the open unit so far.
+    std::size_t unit_records() const { return unit_records_; }
+
   private:
     void evaluate_one(const FlowRecord& record, UnitOutcome& outcome);
+    enum class Stage { begin, evaluate, commit };
+    /// Rolls the open unit back and says what failed, and where.
+    Error abandon_unit(Stage stage, std::string_view what);
 
     Store& store_;
     const DetectionPolicy& policy_;
     Detector detector_;
+    bool unit_open_ = false;
+    std::size_t unit_records_ = 0;
+    UnitOutcome open_outcome_;
 };
 
 }  // namespace flowwatch

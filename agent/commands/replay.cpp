@@ -1,6 +1,7 @@
 /// `flowwatch replay`: evaluates audit records from files, in order, into a database, and writes
 /// the new alerts as JSON lines.
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -29,9 +30,26 @@ namespace flowwatch::agent {
 
 namespace {
 
-/// Power Automate records per transaction: large enough to amortise the commit, small enough
-/// that memory does not grow with the input.
+/// Power Automate records per transaction, unless --unit-records says otherwise: large enough to
+/// amortise the commit, small enough that memory does not grow with the input.
 constexpr std::size_t kUnitRecords = 32768;
+/// Records are handed from the reading thread to the evaluating one in chunks of a sixteenth of
+/// a unit, at most this many, and a unit is evaluated chunk by chunk as they come: the
+/// evaluating thread starts at once instead of waiting for a whole unit to be read.
+constexpr std::size_t kMaxChunkRecords = 2048;
+
+/// How records travel: per chunk handed over, per unit committed, and how many chunks may wait.
+struct Batching {
+    explicit Batching(std::size_t records_per_unit)
+        : unit_records(std::max<std::size_t>(records_per_unit, 1)),
+          chunk_records(std::clamp<std::size_t>(unit_records / 16, 1, kMaxChunkRecords)),
+          chunks_ahead(std::max<std::size_t>(unit_records / chunk_records, 1)) {}
+
+    std::size_t unit_records;
+    std::size_t chunk_records;
+    /// Chunks read ahead of the one being evaluated, at most: about a unit's worth.
+    std::size_t chunks_ahead;
+};
 /// Diagnostics printed per input before they are only counted.
 constexpr std::size_t kDiagnosticsShown = 20;
 
@@ -39,6 +57,7 @@ struct ReplayOptions {
     std::string config;
     std::string db;
     std::string alerts;
+    std::size_t unit_records = kUnitRecords;
     std::vector<std::string> inputs;
 };
 
@@ -78,29 +97,30 @@ class TemporaryDirectory {
     std::filesystem::path path_;
 };
 
-using Unit = std::vector<FlowRecord>;
+using Chunk = std::vector<FlowRecord>;
 
-/// Gathers the records of consecutive inputs into units of about kUnitRecords: small blobs would
-/// otherwise cost a transaction each.
-class UnitBuilder {
+/// Gathers the records of consecutive inputs into chunks: small blobs would otherwise cost a
+/// hand-over each.
+class ChunkBuilder {
   public:
-    explicit UnitBuilder(BoundedQueue<Unit>& units) : units_(units) {}
+    ChunkBuilder(BoundedQueue<Chunk>& chunks, std::size_t chunk_records)
+        : chunks_(chunks), chunk_records_(chunk_records) {}
 
     /// False once the evaluating side wants nothing more.
     bool add(std::vector<FlowRecord>&& records) {
-        // A new unit is begun only once the last one has been taken: then one unit is evaluated
-        // while the next is read, and no third one waits.
-        if (pending_.empty() && !units_.wait_for_room()) {
+        // A new chunk is begun only once there is room for it, so a bounded number wait, and
+        // memory holds about a unit of records whatever the input's size.
+        if (pending_.empty() && !chunks_.wait_for_room()) {
             return false;
         }
-        if (pending_.empty() && records.size() >= kUnitRecords) {
+        if (pending_.empty() && records.size() >= chunk_records_) {
             pending_ = std::move(records);
         } else {
-            // Room for a whole unit at once: growing by doubling would move every record again.
-            pending_.reserve(kUnitRecords);
+            // Room for a whole chunk at once: growing by doubling would move every record again.
+            pending_.reserve(chunk_records_);
             std::move(records.begin(), records.end(), std::back_inserter(pending_));
         }
-        return pending_.size() < kUnitRecords || hand_over();
+        return pending_.size() < chunk_records_ || hand_over();
     }
 
     /// Hands over what is gathered, however little.
@@ -108,28 +128,58 @@ class UnitBuilder {
         if (pending_.empty()) {
             return true;
         }
-        const bool taken = units_.push(std::move(pending_));
-        pending_ = Unit();
+        const bool taken = chunks_.push(std::move(pending_));
+        pending_ = Chunk();
         return taken;
     }
 
   private:
-    BoundedQueue<Unit>& units_;
-    Unit pending_;
+    BoundedQueue<Chunk>& chunks_;
+    std::size_t chunk_records_;
+    Chunk pending_;
 };
 
-/// Evaluates each unit in one transaction. A unit's alerts are written only once it is
-/// committed, so a crash repeats nothing.
+/// Evaluates chunks as they come into units of about `unit_records`, each committed in one
+/// transaction. A unit's alerts are written only once it is committed, so a crash repeats
+/// nothing.
 class UnitCommitter {
   public:
-    UnitCommitter(Store& store, const DetectionPolicy& policy, std::ostream& alerts_out)
-        : pipeline_(store, policy), alerts_out_(alerts_out) {}
+    UnitCommitter(Store& store, const DetectionPolicy& policy, std::size_t unit_records,
+                  std::ostream& alerts_out)
+        : pipeline_(store, policy), unit_records_(unit_records), alerts_out_(alerts_out) {}
 
-    void commit(const Unit& unit) {
-        if (unit.empty() || failure_) {
+    void add(const Chunk& chunk) {
+        if (chunk.empty() || failure_) {
             return;
         }
-        auto outcome = pipeline_.process_unit(unit);
+        if (!pipeline_.unit_open()) {
+            if (auto opened = pipeline_.open_unit(); !opened) {
+                failure_ = opened.error();
+                return;
+            }
+        }
+        if (auto added = pipeline_.add_records(chunk); !added) {
+            failure_ = added.error();
+            return;
+        }
+        if (pipeline_.unit_records() >= unit_records_) {
+            commit();
+        }
+    }
+
+    /// Commits the unit that is open, however small.
+    void finish() {
+        if (!failure_ && pipeline_.unit_open()) {
+            commit();
+        }
+    }
+
+    const std::optional<Error>& failure() const { return failure_; }
+    const PipelineCounts& counts() const { return counts_; }
+
+  private:
+    void commit() {
+        auto outcome = pipeline_.close_unit();
         if (!outcome) {
             failure_ = outcome.error();
             return;
@@ -141,11 +191,8 @@ class UnitCommitter {
         alerts_out_.flush();
     }
 
-    const std::optional<Error>& failure() const { return failure_; }
-    const PipelineCounts& counts() const { return counts_; }
-
-  private:
     Pipeline pipeline_;
+    std::size_t unit_records_;
     std::ostream& alerts_out_;
     PipelineCounts counts_;
     std::optional<Error> failure_;
@@ -158,12 +205,12 @@ struct ReplayTotals {
     std::size_t unusable_inputs = 0;
 };
 
-/// Reads the inputs in order into units for `units`, printing each input's problems; stops early
-/// when the evaluating side closes the queue. Runs on a thread of its own.
-void read_inputs(const std::vector<std::string>& inputs, BoundedQueue<Unit>& units,
-                 ReplayTotals& totals) {
+/// Reads the inputs in order into chunks for `chunks`, printing each input's problems; stops
+/// early when the evaluating side closes the queue. Runs on a thread of its own.
+void read_inputs(const std::vector<std::string>& inputs, const Batching& batching,
+                 BoundedQueue<Chunk>& chunks, ReplayTotals& totals) {
     RecordReader reader;
-    UnitBuilder builder(units);
+    ChunkBuilder builder(chunks, batching.chunk_records);
     bool wanted = true;
     for (const auto& input : inputs) {
         ++totals.inputs;
@@ -176,7 +223,7 @@ void read_inputs(const std::vector<std::string>& inputs, BoundedQueue<Unit>& uni
             }
         };
         auto read = read_input_file(
-            input, reader, kUnitRecords,
+            input, reader, batching.chunk_records,
             [&](std::vector<FlowRecord>&& records) {
                 wanted = wanted && builder.add(std::move(records));
             },
@@ -252,27 +299,29 @@ int replay(const ReplayOptions& options) {
     }
     std::ostream& alerts_out = options.alerts.empty() ? std::cout : alerts_file;
 
-    UnitCommitter committer(**store, config.detection, alerts_out);
+    const Batching batching(options.unit_records);
+    UnitCommitter committer(**store, config.detection, batching.unit_records, alerts_out);
     ReplayTotals totals;
 
-    // One thread reads and parses the next unit while this one evaluates and commits the last,
-    // so memory holds two units at most.
-    BoundedQueue<Unit> units(1);
+    // One thread reads and parses the next chunks while this one evaluates and commits, so the
+    // records in memory are about a unit's worth.
+    BoundedQueue<Chunk> chunks(batching.chunks_ahead);
     std::exception_ptr read_failure;
     std::thread reading([&] {
         try {
-            read_inputs(options.inputs, units, totals);
+            read_inputs(options.inputs, batching, chunks, totals);
         } catch (...) {
             read_failure = std::current_exception();
         }
-        units.close();
+        chunks.close();
     });
-    while (auto unit = units.pop()) {
-        committer.commit(*unit);
+    while (auto chunk = chunks.pop()) {
+        committer.add(*chunk);
         if (committer.failure()) {
-            units.close();
+            chunks.close();
         }
     }
+    committer.finish();
     reading.join();
     if (read_failure) {
         std::rethrow_exception(read_failure);
@@ -304,6 +353,11 @@ void add_replay_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--db", options->db,
                     "SQLite database of baselines and alerts (default: a temporary one)");
     cmd->add_option("--alerts", options->alerts, "Append alerts to this file instead of stdout");
+    cmd->add_option("--unit-records", options->unit_records,
+                    "Power Automate records committed together: fewer use less memory, more "
+                    "commit less often")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
+        ->capture_default_str();
     cmd->add_option("inputs", options->inputs, "Input files, evaluated in the order given")
         ->required();
     cmd->callback([options, &exit_code] { exit_code = replay(*options); });

@@ -1,10 +1,12 @@
 #include "core/pipeline.h"
 
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include "core/record_reader.h"
@@ -135,6 +137,102 @@ TEST_CASE("pipeline counts add up alerts by trigger and severity") {
     CHECK(total.alerts_by_trigger[unauthorized] == 2);
     CHECK(total.evaluated == 4);
     CHECK(total.alerts_emitted == 2 * outcome->counts.alerts_emitted);
+}
+
+/// A store that fails to mark one record seen, as a full disk would.
+class FailingStore : public test::MemoryStore {
+  public:
+    explicit FailingStore(std::string fail_on) : fail_on_(std::move(fail_on)) {}
+    bool mark_record_seen(std::string_view tenant, std::string_view record_id,
+                          Timestamp time) override {
+        if (record_id == fail_on_) {
+            throw std::runtime_error("disk full");
+        }
+        return MemoryStore::mark_record_seen(tenant, record_id, time);
+    }
+
+  private:
+    std::string fail_on_;
+};
+
+std::vector<FlowRecord> blocked_creations(int first, int count) {
+    std::vector<FlowRecord> records;
+    for (int i = first; i < first + count; ++i) {
+        auto record = flow_record(FlowOperation::create_flow, fmt::format("u{}@contoso.com", i),
+                                  fmt::format("f{}", i), "FTP", day(1));
+        record.id = fmt::format("rec-{}", i);
+        records.push_back(std::move(record));
+    }
+    return records;
+}
+
+TEST_CASE("a unit given in parts counts and alerts as the same unit given whole") {
+    const auto records = blocked_creations(0, 6);
+    Setup whole;
+    const auto at_once = whole.pipeline.process_unit(records);
+    REQUIRE(at_once.has_value());
+
+    Setup parts;
+    REQUIRE(parts.pipeline.open_unit().has_value());
+    CHECK(parts.pipeline.unit_open());
+    const std::span<const FlowRecord> all(records);
+    REQUIRE(parts.pipeline.add_records(all.subspan(0, 1)).has_value());
+    REQUIRE(parts.pipeline.add_records(all.subspan(1, 3)).has_value());
+    REQUIRE(parts.pipeline.add_records(all.subspan(4)).has_value());
+    CHECK(parts.pipeline.unit_records() == 6);
+    const auto in_parts = parts.pipeline.close_unit();
+    REQUIRE(in_parts.has_value());
+    CHECK_FALSE(parts.pipeline.unit_open());
+
+    CHECK(in_parts->counts.evaluated == 6);
+    CHECK(in_parts->counts.alerts_emitted == at_once->counts.alerts_emitted);
+    REQUIRE(in_parts->emitted.size() == at_once->emitted.size());
+    for (std::size_t i = 0; i < at_once->emitted.size(); ++i) {
+        CHECK(in_parts->emitted[i].id == at_once->emitted[i].id);
+    }
+    CHECK(parts.store.recent_alerts(0, 10).size() == 6);
+}
+
+TEST_CASE("a part that fails rolls back the whole unit, its earlier parts too") {
+    DetectionPolicy policy;
+    policy.blocked_connectors = {connector_key("FTP")};
+    FailingStore store("rec-4");
+    Pipeline pipeline(store, policy);
+
+    const auto records = blocked_creations(0, 6);
+    const std::span<const FlowRecord> all(records);
+    REQUIRE(pipeline.open_unit().has_value());
+    REQUIRE(pipeline.add_records(all.subspan(0, 3)).has_value());
+    const auto failed = pipeline.add_records(all.subspan(3));
+    REQUIRE_FALSE(failed.has_value());
+    CHECK(failed.error().message.find("at its record 4") != std::string::npos);
+    CHECK(failed.error().message.find("disk full") != std::string::npos);
+    CHECK_FALSE(pipeline.unit_open());
+    CHECK_FALSE(pipeline.add_records(all.subspan(5)).has_value());  // no unit is open
+    CHECK(store.recent_alerts(0, 10).empty());
+
+    // The first three records were rolled back with the rest: they are evaluated again.
+    REQUIRE(pipeline.open_unit().has_value());
+    REQUIRE(pipeline.add_records(all.subspan(0, 3)).has_value());
+    const auto retried = pipeline.close_unit();
+    REQUIRE(retried.has_value());
+    CHECK(retried->counts.evaluated == 3);
+    CHECK(retried->emitted.size() == 3);
+}
+
+TEST_CASE("a unit whose commit fails keeps none of its parts") {
+    Setup s;
+    const auto records = blocked_creations(0, 4);
+    const std::span<const FlowRecord> all(records);
+    REQUIRE(s.pipeline.open_unit().has_value());
+    CHECK_FALSE(s.pipeline.open_unit().has_value());  // one unit at a time
+    REQUIRE(s.pipeline.add_records(all.subspan(0, 2)).has_value());
+    REQUIRE(s.pipeline.add_records(all.subspan(2)).has_value());
+    const auto failed = s.pipeline.close_unit([] { throw std::runtime_error("disk full"); });
+    REQUIRE_FALSE(failed.has_value());
+    CHECK(failed.error().message.find("committing a unit of 4 records") != std::string::npos);
+    CHECK(s.store.recent_alerts(0, 10).empty());
+    CHECK_FALSE(s.pipeline.close_unit().has_value());  // no unit is open
 }
 
 }  // namespace flowwatch

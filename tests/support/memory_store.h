@@ -94,7 +94,7 @@ class UnitMap {
     std::map<Key, std::optional<Value>> pending_;
 };
 
-class MemoryStore final : public Store, public ApiStateStore, public DeliveryStateStore {
+class MemoryStore : public Store, public ApiStateStore, public DeliveryStateStore {
   public:
     // BaselineStore
     const TenantBaseline* find_tenant(std::string_view tenant) override;
