@@ -107,6 +107,18 @@ std::string select_sql() {
     return sql;
 }
 
+/// `SELECT <keys> FROM <table>`
+template <typename Row>
+std::string keys_sql() {
+    using Traits = RowTraits<Row>;
+    std::string sql = "SELECT ";
+    for (std::size_t i = 0; i < Traits::kKeys.size(); ++i) {
+        sql += (i == 0 ? "" : ", ");
+        sql += Traits::kKeys[i];
+    }
+    return sql + " FROM " + Traits::kTable;
+}
+
 /// `INSERT INTO <table> (<keys>, <columns>) VALUES (?...)`
 template <typename Row>
 std::string insert_sql() {

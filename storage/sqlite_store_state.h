@@ -17,6 +17,7 @@
 
 #include "core/store.h"
 #include "storage/baseline_rows.h"
+#include "storage/key_filter.h"
 #include "storage/row_cache.h"
 #include "storage/sqlite_store.h"
 #include "storage/statement.h"
@@ -33,7 +34,9 @@ struct CachedTable {
         : select(db, select_sql<Row>().c_str()),
           insert(db, insert_sql<Row>().c_str()),
           update(db, update_sql<Row>().c_str()),
-          upsert(db, upsert_sql<Row>().c_str()) {}
+          upsert(db, upsert_sql<Row>().c_str()),
+          select_keys(db, keys_sql<Row>().c_str()),
+          count(db, (std::string("SELECT count(*) FROM ") + RowTraits<Row>::kTable).c_str()) {}
 
     ReusableStatement& write_for(Stored stored) {
         switch (stored) {
@@ -52,6 +55,11 @@ struct CachedTable {
     ReusableStatement insert;
     ReusableStatement update;
     ReusableStatement upsert;
+    ReusableStatement select_keys;
+    ReusableStatement count;
+    /// The keys of the table's rows, built on the first read the cache cannot answer and again
+    /// each time the table outgrows it; every row written from then on is added at flush.
+    std::optional<KeyFilter> stored_keys;
 };
 
 /// Binds the first `parts` parts of a cache key as parameters 1..n; returns the next free index.
@@ -65,13 +73,49 @@ inline int bind_key(ReusableStatement& statement, std::string_view key, std::siz
     return index;
 }
 
+/// A filter of the keys the table holds, sized for twice as many.
+template <typename Row>
+KeyFilter scan_keys(CachedTable<Row>& table) {
+    std::size_t rows = 0;
+    {
+        StatementUse use(table.count);
+        if (use->next_row()) {
+            rows = static_cast<std::size_t>(use->integer(0));
+        }
+    }
+    KeyFilter filter(2 * rows);
+    StatementUse use(table.select_keys);
+    std::string key;
+    while (use->next_row()) {
+        key.clear();
+        for (std::size_t i = 0; i < RowTraits<Row>::kKeys.size(); ++i) {
+            CacheKey::append(key, use->text(static_cast<int>(i)));
+        }
+        filter.add(key);
+    }
+    return filter;
+}
+
+/// Whether the table may hold a row for `key`: false is certain.
+template <typename Row>
+bool may_be_stored(CachedTable<Row>& table, std::string_view key) {
+    if (!table.stored_keys || table.stored_keys->full()) {
+        table.stored_keys = scan_keys(table);
+    }
+    return table.stored_keys->may_contain(key);
+}
+
 /// The cache's item for `key`: read from the table on first use and cached, a miss included,
-/// so the next read of an absent row costs no query.
+/// so the next read of an absent row costs no query; nor does the first when the table's key
+/// filter knows it absent.
 template <typename Row>
 typename RowCache<Row>::Item& cached_item(CachedTable<Row>& table, const std::string& key,
                                           std::uint64_t unit) {
     if (auto* item = table.cache.find_item(key, unit)) {
         return *item;
+    }
+    if (!may_be_stored(table, key)) {
+        return table.cache.remember(key, std::nullopt, unit);
     }
     StatementUse use(table.select);
     bind_key(*use, key, RowTraits<Row>::kKeys.size());
@@ -100,6 +144,9 @@ Row& edited_row(CachedTable<Row>& table, const std::string& key, std::uint64_t u
 template <typename Row>
 void flush_table(CachedTable<Row>& table) {
     table.cache.flush_dirty([&table](std::string_view key, const Row& row, Stored stored) {
+        if (stored != Stored::yes && table.stored_keys) {
+            table.stored_keys->add(key);
+        }
         StatementUse use(table.write_for(stored));
         const int next = bind_key(*use, key, RowTraits<Row>::kKeys.size());
         RowTraits<Row>::bind(*use, next, row);

@@ -417,6 +417,42 @@ TEST_CASE("the baseline cache stays near its bound across many units") {
     CHECK(show(f.store->user("t", "u399")) == show(sample_user(9)));
 }
 
+TEST_CASE("rows are found again past the key filter's size, after eviction and re-opening") {
+    SqliteFixture f;
+    f.reopen(storage::SqliteStoreOptions{.cache_rows = 50});
+    // 3,000 new users in units of 100: the filter, built for 1,024 keys on the first read, fills
+    // up and is built again from the table; each new user's absence is known without a query.
+    for (int unit = 0; unit < 30; ++unit) {
+        f.store->begin_unit();
+        for (int u = 0; u < 100; ++u) {
+            const std::string user = fmt::format("maker{}@contoso.example", unit * 100 + u);
+            REQUIRE_FALSE(f.store->find_user("t", user));
+            f.store->edit_user("t", user, sample_user(u));
+        }
+        f.store->commit_unit();
+    }
+    auto every_user_is_there = [](SqliteStore& store) {
+        for (int n = 0; n < 3000; ++n) {
+            const auto* row = store.find_user("t", fmt::format("maker{}@contoso.example", n));
+            REQUIRE(row != nullptr);
+            REQUIRE(show(*row) == show(sample_user(n % 100)));
+            REQUIRE(store.find_user("u", fmt::format("maker{}@contoso.example", n)) == nullptr);
+        }
+    };
+    every_user_is_there(*f.store);
+
+    // A new store's filter is built from the file.
+    f.reopen(storage::SqliteStoreOptions{.cache_rows = 50});
+    every_user_is_there(*f.store);
+    // Writing the known rows again updates them: none was taken for new.
+    f.store->begin_unit();
+    for (int n = 0; n < 3000; n += 7) {
+        ++f.store->edit_user("t", fmt::format("maker{}@contoso.example", n), {}).events;
+    }
+    f.store->commit_unit();
+    CHECK(f.store->find_user("t", "maker7@contoso.example")->events == sample_user(7).events + 1);
+}
+
 TEST_CASE("a second store opens and reads the file while the first has a unit open") {
     SqliteFixture writer;
     writer.reopen(storage::SqliteStoreOptions{.busy_timeout = std::chrono::milliseconds(20)});
