@@ -86,12 +86,17 @@ class RowCache {
 
     /// The cached item, or null when the key was never read or written since it was evicted.
     Item* find_item(std::string_view key, std::uint64_t unit) {
-        auto it = rows_.find(key);
-        if (it == rows_.end()) {
-            return nullptr;
+        // A record reads and then changes the same few rows: the last item found is asked for
+        // again more often than not, and comparing one key is cheaper than hashing it.
+        if (last_ == nullptr || last_->first != key) {
+            auto it = rows_.find(key);
+            if (it == rows_.end()) {
+                return nullptr;
+            }
+            last_ = &*it;
         }
-        it->second.last_unit = unit;
-        return &*it;
+        last_->second.last_unit = unit;
+        return last_;
     }
     Entry* find(std::string_view key, std::uint64_t unit) {
         Item* item = find_item(key, unit);
@@ -101,8 +106,10 @@ class RowCache {
     /// Remembers what the database holds for `key` (nothing, when `row` is empty).
     Item& remember(std::string_view key, std::optional<Row> row, std::uint64_t unit) {
         const Stored stored = row ? Stored::yes : Stored::no;
-        return *rows_.insert_or_assign(std::string(key), Entry{std::move(row), false, stored, unit})
-                    .first;
+        last_ =
+            &*rows_.insert_or_assign(std::string(key), Entry{std::move(row), false, stored, unit})
+                  .first;
+        return *last_;
     }
 
     /// Holds `row` for `key` until flush_dirty; `dirty` false when it is already stored.
@@ -150,6 +157,7 @@ class RowCache {
 
     /// After a rollback: forgets every row written in the unit (the next read goes to the disk).
     void drop_dirty() {
+        last_ = nullptr;
         for (auto* item : dirty_) {
             // Erase by iterator: a key that lives inside the erased element must not be used.
             rows_.erase(rows_.find(item->first));
@@ -163,6 +171,7 @@ class RowCache {
         if (rows_.size() <= max_rows || !dirty_.empty()) {
             return;
         }
+        last_ = nullptr;
         std::erase_if(rows_, [unit](const auto& item) { return item.second.last_unit < unit; });
         if (rows_.size() > max_rows) {
             rows_.clear();
@@ -181,6 +190,8 @@ class RowCache {
     }
 
     std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> rows_;
+    /// The item find_item or remember gave last, until an erase may have taken it.
+    Item* last_ = nullptr;
     /// Element addresses of an unordered_map stay valid until the element is erased.
     std::vector<Item*> dirty_;
 };

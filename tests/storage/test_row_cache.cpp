@@ -152,4 +152,33 @@ TEST_CASE("eviction keeps the rows of the last unit and never a dirty row") {
     CHECK(cache.find(key_of({"recent"}), 3) != nullptr);
 }
 
+TEST_CASE("the item found last is never served after it was evicted or dropped") {
+    storage::RowCache<int> cache;
+    const std::string old_key = key_of({"old"});
+    cache.put(old_key, 1, 1);
+    cache.mark_clean();
+    REQUIRE(cache.find(old_key, 1) != nullptr);  // now the item found last
+    for (int i = 0; i < 10; ++i) {
+        cache.put(key_of({"new", std::to_string(i)}), i, 2, /*dirty=*/false);
+    }
+    cache.trim(5, 2);
+    CHECK(cache.find(old_key, 3) == nullptr);
+
+    // Found last, then dropped with its unit: the next find misses too.
+    const std::string dirty_key = key_of({"dirty"});
+    cache.put(dirty_key, 7, 3);
+    REQUIRE(cache.find(dirty_key, 3) != nullptr);
+    cache.drop_dirty();
+    CHECK(cache.find(dirty_key, 4) == nullptr);
+
+    // Asked for twice in a row, and for another key between, it answers each.
+    cache.put(key_of({"a"}), 1, 4);
+    cache.put(key_of({"b"}), 2, 4);
+    CHECK(*cache.find(key_of({"a"}), 4)->row == 1);
+    CHECK(*cache.find(key_of({"a"}), 4)->row == 1);
+    CHECK(*cache.find(key_of({"b"}), 4)->row == 2);
+    CHECK(cache.find(key_of({"c"}), 4) == nullptr);
+    CHECK(*cache.find(key_of({"b"}), 4)->row == 2);
+}
+
 }  // namespace flowwatch::test
