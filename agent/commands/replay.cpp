@@ -32,22 +32,25 @@ namespace {
 
 /// Power Automate records per transaction, unless --unit-records says otherwise: large enough to
 /// amortise the commit, small enough that memory does not grow with the input.
-constexpr std::size_t kUnitRecords = 32768;
+constexpr std::size_t kUnitRecords = 131072;
 /// Records are handed from the reading thread to the evaluating one in chunks of a sixteenth of
 /// a unit, at most this many, and a unit is evaluated chunk by chunk as they come: the
 /// evaluating thread starts at once instead of waiting for a whole unit to be read.
 constexpr std::size_t kMaxChunkRecords = 2048;
+/// Chunks the reading thread may have ready ahead of the evaluating one: it reads several times
+/// faster, so a few keep the evaluating thread fed, and more would only hold memory.
+constexpr std::size_t kMaxChunksAhead = 8;
 
 /// How records travel: per chunk handed over, per unit committed, and how many chunks may wait.
 struct Batching {
     explicit Batching(std::size_t records_per_unit)
         : unit_records(std::max<std::size_t>(records_per_unit, 1)),
           chunk_records(std::clamp<std::size_t>(unit_records / 16, 1, kMaxChunkRecords)),
-          chunks_ahead(std::max<std::size_t>(unit_records / chunk_records, 1)) {}
+          chunks_ahead(std::clamp<std::size_t>(unit_records / chunk_records, 1, kMaxChunksAhead)) {}
 
     std::size_t unit_records;
     std::size_t chunk_records;
-    /// Chunks read ahead of the one being evaluated, at most: about a unit's worth.
+    /// Chunks read ahead of the one being evaluated, at most.
     std::size_t chunks_ahead;
 };
 /// Diagnostics printed per input before they are only counted.
@@ -109,7 +112,7 @@ class ChunkBuilder {
     /// False once the evaluating side wants nothing more.
     bool add(std::vector<FlowRecord>&& records) {
         // A new chunk is begun only once there is room for it, so a bounded number wait, and
-        // memory holds about a unit of records whatever the input's size.
+        // the records in memory do not grow with the input.
         if (pending_.empty() && !chunks_.wait_for_room()) {
             return false;
         }
@@ -303,8 +306,8 @@ int replay(const ReplayOptions& options) {
     UnitCommitter committer(**store, config.detection, batching.unit_records, alerts_out);
     ReplayTotals totals;
 
-    // One thread reads and parses the next chunks while this one evaluates and commits, so the
-    // records in memory are about a unit's worth.
+    // One thread reads and parses the next chunks while this one evaluates and commits; at
+    // most kMaxChunksAhead of them wait.
     BoundedQueue<Chunk> chunks(batching.chunks_ahead);
     std::exception_ptr read_failure;
     std::thread reading([&] {
