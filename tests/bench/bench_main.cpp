@@ -27,7 +27,7 @@ constexpr double kMiB = 1024.0 * 1024.0;
 
 struct BenchOptions {
     double mb = 200;
-    double pa_mb = 50;
+    double pa_mb = 200;
     int pa_users = 20000;
     /// Each figure is the median of this many runs: this machine's timings vary by tens of
     /// percent from one run to the next.
@@ -174,6 +174,7 @@ BenchOptions parse_arguments(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    start_spawner();
     const BenchOptions options = parse_arguments(argc, argv);
     std::string pattern = (fs::temp_directory_path() / "flowwatch-bench-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) {

@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -10,12 +12,16 @@
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char** environ;
 
 namespace flowwatch::bench {
 
-Result<ChildRun> run_child(const std::vector<std::string>& argv, const std::string& err_file) {
+namespace {
+
+/// Starts and waits for one child; its stderr is left in `err_file`.
+Result<ChildRun> spawn_and_wait(const std::vector<std::string>& argv, const std::string& err_file) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
@@ -43,6 +49,151 @@ Result<ChildRun> run_child(const std::vector<std::string>& argv, const std::stri
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     run.peak_rss_kb = usage.ru_maxrss;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return run;
+}
+
+// The helper's requests and answers go through pipes: a request is the argument count, each
+// argument, the stderr file and the working folder as a length and its bytes; an answer is the exit
+// code
+// (-1 when the child could not start), the seconds and the peak memory.
+
+bool write_all(int fd, const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const char*>(data);
+    while (size > 0) {
+        const ssize_t n = write(fd, bytes, size);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        bytes += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+bool read_all(int fd, void* data, std::size_t size) {
+    auto* bytes = static_cast<char*>(data);
+    while (size > 0) {
+        const ssize_t n = read(fd, bytes, size);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        bytes += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+bool write_text(int fd, const std::string& text) {
+    const auto size = static_cast<std::uint32_t>(text.size());
+    return write_all(fd, &size, sizeof size) && write_all(fd, text.data(), text.size());
+}
+
+bool read_text(int fd, std::string& text) {
+    std::uint32_t size = 0;
+    if (!read_all(fd, &size, sizeof size)) {
+        return false;
+    }
+    text.resize(size);
+    return read_all(fd, text.data(), size);
+}
+
+struct Answer {
+    int exit_code = -1;
+    double seconds = 0;
+    long peak_rss_kb = 0;
+};
+
+struct Spawner {
+    int requests = -1;  ///< The bench writes here, the helper reads.
+    int answers = -1;
+};
+Spawner spawner;
+
+[[noreturn]] void serve(int requests, int answers) {
+    for (;;) {
+        std::uint32_t count = 0;
+        if (!read_all(requests, &count, sizeof count)) {
+            _exit(0);  // The bench has gone.
+        }
+        std::vector<std::string> argv(count);
+        std::string err_file;
+        for (auto& arg : argv) {
+            if (!read_text(requests, arg)) {
+                _exit(1);
+            }
+        }
+        std::string folder;
+        if (!read_text(requests, err_file) || !read_text(requests, folder) ||
+            chdir(folder.c_str()) != 0) {
+            _exit(1);
+        }
+        Answer answer;
+        if (auto run = spawn_and_wait(argv, err_file)) {
+            answer = Answer{run->exit_code, run->seconds, run->peak_rss_kb};
+        }
+        if (!write_all(answers, &answer, sizeof answer)) {
+            _exit(1);
+        }
+    }
+}
+
+}  // namespace
+
+void start_spawner() {
+    int requests[2];
+    int answers[2];
+    if (pipe(requests) != 0 || pipe(answers) != 0) {
+        return;  // Children are then started directly, their peak memory possibly overstated.
+    }
+    const pid_t pid = fork();
+    if (pid == 0) {
+        close(requests[1]);
+        close(answers[0]);
+        serve(requests[0], answers[1]);
+    }
+    close(requests[0]);
+    close(answers[1]);
+    if (pid < 0) {
+        close(requests[1]);
+        close(answers[0]);
+        return;
+    }
+    spawner = Spawner{requests[1], answers[0]};
+}
+
+Result<ChildRun> run_child(const std::vector<std::string>& argv, const std::string& err_file) {
+    ChildRun run;
+    if (spawner.requests < 0) {
+        auto direct = spawn_and_wait(argv, err_file);
+        if (!direct) {
+            return direct;
+        }
+        run = *direct;
+    } else {
+        const auto count = static_cast<std::uint32_t>(argv.size());
+        bool sent = write_all(spawner.requests, &count, sizeof count);
+        for (const auto& arg : argv) {
+            sent = sent && write_text(spawner.requests, arg);
+        }
+        sent = sent && write_text(spawner.requests, err_file) &&
+               write_text(spawner.requests, std::filesystem::current_path().string());
+        Answer answer;
+        if (!sent || !read_all(spawner.answers, &answer, sizeof answer)) {
+            return fail("the helper that starts children has gone");
+        }
+        if (answer.exit_code < 0) {
+            return fail("start " + argv.at(0) + ": it could not be started");
+        }
+        run.exit_code = answer.exit_code;
+        run.seconds = answer.seconds;
+        run.peak_rss_kb = answer.peak_rss_kb;
+    }
     std::ifstream err(err_file);
     std::ostringstream text;
     text << err.rdbuf();

@@ -15,6 +15,11 @@ struct ChildRun {
     std::string err;  ///< Its stderr (the replay's summary line).
 };
 
+/// Forks the helper that starts every child from here on. Call it first, while the bench is
+/// small: Linux carries a process's peak memory across fork and exec, so a child started by a
+/// bench that holds a corpus in memory would report the bench's peak as its own.
+void start_spawner();
+
 /// Starts `argv[0]` with stdout discarded and stderr captured to `err_file`, waits for it.
 Result<ChildRun> run_child(const std::vector<std::string>& argv, const std::string& err_file);
 
