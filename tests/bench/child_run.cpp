@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -38,7 +39,7 @@ Result<ChildRun> spawn_and_wait(const std::vector<std::string>& argv, const std:
     const int rc = posix_spawn(&pid, argv.at(0).c_str(), &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) {
-        return fail("start " + argv[0] + ": " + std::strerror(rc));
+        return fail("start " + argv[0] + ": " + std::strerror(rc), std::to_string(rc));
     }
     int status = 0;
     rusage usage{};
@@ -105,6 +106,7 @@ bool read_text(int fd, std::string& text) {
 
 struct Answer {
     int exit_code = -1;
+    int start_error = 0;  ///< errno of a child that could not be started.
     double seconds = 0;
     long peak_rss_kb = 0;
 };
@@ -135,7 +137,9 @@ Spawner spawner;
         }
         Answer answer;
         if (auto run = spawn_and_wait(argv, err_file)) {
-            answer = Answer{run->exit_code, run->seconds, run->peak_rss_kb};
+            answer = Answer{run->exit_code, 0, run->seconds, run->peak_rss_kb};
+        } else {
+            answer.start_error = std::stoi(run.error().code);
         }
         if (!write_all(answers, &answer, sizeof answer)) {
             _exit(1);
@@ -188,7 +192,7 @@ Result<ChildRun> run_child(const std::vector<std::string>& argv, const std::stri
             return fail("the helper that starts children has gone");
         }
         if (answer.exit_code < 0) {
-            return fail("start " + argv.at(0) + ": it could not be started");
+            return fail("start " + argv.at(0) + ": " + std::strerror(answer.start_error));
         }
         run.exit_code = answer.exit_code;
         run.seconds = answer.seconds;
