@@ -53,15 +53,16 @@ Result<ChildRun> spawn_and_wait(const std::vector<std::string>& argv, const std:
     return run;
 }
 
-// The helper's requests and answers go through pipes: a request is the argument count, each
-// argument, the stderr file and the working folder as a length and its bytes; an answer is the exit
-// code
-// (-1 when the child could not start), the seconds and the peak memory.
+// The helper's requests and answers go through pipes. A request is the argument count, then
+// each argument, the stderr file and the working folder as a length and its bytes; an answer is
+// the exit code (-1 when the child could not start, with the reason), the seconds and the peak
+// memory.
 
-bool write_all(int fd, const void* data, std::size_t size) {
-    const auto* bytes = static_cast<const char*>(data);
+/// Moves all `size` bytes with `step` (a read or a write), going on after interruptions.
+template <typename Byte, typename Step>
+bool transfer_all(Byte* bytes, std::size_t size, Step&& step) {
     while (size > 0) {
-        const ssize_t n = write(fd, bytes, size);
+        const ssize_t n = step(bytes, size);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -74,20 +75,14 @@ bool write_all(int fd, const void* data, std::size_t size) {
     return true;
 }
 
+bool write_all(int fd, const void* data, std::size_t size) {
+    return transfer_all(static_cast<const char*>(data), size,
+                        [fd](const char* bytes, std::size_t n) { return write(fd, bytes, n); });
+}
+
 bool read_all(int fd, void* data, std::size_t size) {
-    auto* bytes = static_cast<char*>(data);
-    while (size > 0) {
-        const ssize_t n = read(fd, bytes, size);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        bytes += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
+    return transfer_all(static_cast<char*>(data), size,
+                        [fd](char* bytes, std::size_t n) { return read(fd, bytes, n); });
 }
 
 bool write_text(int fd, const std::string& text) {
