@@ -4,13 +4,15 @@
 ///
 /// Baseline rows go through a write-back cache: reads hit memory after the first and lend the
 /// cached row, writes and edits in place stay in memory until commit_unit flushes them with
-/// prepared INSERTs or UPDATEs in the unit's transaction, and rollback_unit forgets them.
-/// Everything else is written straight into the open transaction.
+/// prepared INSERTs or UPDATEs in the unit's transaction, and rollback_unit forgets them. A row
+/// the cache has never seen is first looked up in a Bloom filter of the table's keys, so a new
+/// row costs no query. Everything else is written straight into the open transaction.
 ///
 /// Not thread-safe: one SqliteStore is used from one thread at a time. Another thread that needs
 /// the database (a status endpoint, say) opens its own SqliteStore on the same file; WAL lets it
-/// read while the pipeline writes. Only one SqliteStore per file may write baselines: each
-/// caches them, and no cache sees another connection's writes.
+/// read while the pipeline writes. Only one SqliteStore per file may use baselines: each caches
+/// them and keeps a filter of the keys each table holds, and neither sees another connection's
+/// writes. (The other stores read alerts, API and delivery state, which are not cached.)
 ///
 /// The interface methods return plain values, so a SQLite failure in them throws StorageFailure
 /// (storage/storage_failure.h) with the operation and the file in its message. The methods this
