@@ -25,6 +25,31 @@ std::vector<FlowOwner>& owners_of(SqliteStore::State& s) {
     return *s.owners.remember(s.key, std::move(owners), s.unit).second.row;
 }
 
+/// The filter of flows with owners: built from the table when first needed, and built again when
+/// outgrown once no owner list waits for a commit (the table then holds every one).
+KeyFilter& owner_flows(SqliteStore::State& s) {
+    if (s.owner_flows && !(s.owner_flows->full() && !s.owners.has_dirty())) {
+        return *s.owner_flows;
+    }
+    std::size_t rows = 0;
+    {
+        StatementUse use(s.count_owners);
+        if (use->next_row()) {
+            rows = static_cast<std::size_t>(use->integer(0));
+        }
+    }
+    KeyFilter filter(2 * rows);
+    StatementUse use(s.select_owner_flows);
+    std::string key;
+    while (use->next_row()) {
+        key.clear();
+        CacheKey::append(key, use->text(0));
+        CacheKey::append(key, use->text(1));
+        filter.add(key);
+    }
+    return s.owner_flows.emplace(std::move(filter));
+}
+
 }  // namespace
 
 void flush_owners(SqliteStore::State& s) {
@@ -162,8 +187,12 @@ FlowState& SqliteStore::edit_flow(std::string_view tenant, std::string_view flow
 
 std::vector<FlowOwner> SqliteStore::flow_owners(std::string_view tenant, std::string_view flow_id) {
     return guarded("read flow owners", [&] {
-        state_->make_key(tenant, flow_id);
-        return owners_of(*state_);
+        State& s = *state_;
+        s.make_key(tenant, flow_id);
+        if (!owner_flows(s).may_contain(s.key)) {
+            return std::vector<FlowOwner>();
+        }
+        return owners_of(s);
     });
 }
 
@@ -181,6 +210,7 @@ void SqliteStore::put_flow_owner(std::string_view tenant, std::string_view flow_
         } else {
             owners.insert(at, owner);
         }
+        owner_flows(s).add(s.key);
         s.owners.put(s.key, std::move(owners), s.unit);
     });
 }

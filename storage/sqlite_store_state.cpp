@@ -14,9 +14,12 @@ SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& s
                     "SELECT user, permission, granted_by, granted_at_ms, by_admin FROM flow_owner"
                     " WHERE tenant = ? AND flow_id = ? ORDER BY user"),
       delete_owners(db, "DELETE FROM flow_owner WHERE tenant = ? AND flow_id = ?"),
+
       insert_owner(db,
                    "INSERT INTO flow_owner (tenant, flow_id, user, permission, granted_by,"
                    " granted_at_ms, by_admin) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+      select_owner_flows(db, "SELECT DISTINCT tenant, flow_id FROM flow_owner"),
+      count_owners(db, "SELECT count(*) FROM flow_owner"),
       begin(db, "BEGIN IMMEDIATE"),
       commit(db, "COMMIT"),
       rollback(db, "ROLLBACK"),

@@ -189,6 +189,11 @@ struct SqliteStore::State {
     ReusableStatement select_owners;
     ReusableStatement delete_owners;
     ReusableStatement insert_owner;
+    ReusableStatement select_owner_flows;
+    ReusableStatement count_owners;
+    /// The keys of the flows that have owners, in the table or put in the open unit: most flows
+    /// have none, and this answers so without a lookup. Built as the tables' key filters are.
+    std::optional<KeyFilter> owner_flows;
 
     ReusableStatement begin;
     ReusableStatement commit;

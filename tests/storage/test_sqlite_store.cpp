@@ -453,6 +453,32 @@ TEST_CASE("rows are found again past the key filter's size, after eviction and r
     CHECK(f.store->find_user("t", "maker7@contoso.example")->events == sample_user(7).events + 1);
 }
 
+TEST_CASE("flow owners are found past the filter of flows with owners, put before any read") {
+    SqliteFixture f;
+    f.reopen(storage::SqliteStoreOptions{.cache_rows = 50});
+    // Owners put in a unit before anything asked for owners: the filter is built then, from a
+    // table that lacks them, and must still know them.
+    for (int unit = 0; unit < 30; ++unit) {
+        f.store->begin_unit();
+        for (int n = unit * 100; n < unit * 100 + 100; ++n) {
+            f.store->put_flow_owner("t", fmt::format("flow-{}", n), sample_owner("zoe", 3));
+            REQUIRE(f.store->flow_owners("t", fmt::format("flow-{}", n)).size() == 1);
+            REQUIRE(f.store->flow_owners("t", fmt::format("lone-{}", n)).empty());
+        }
+        f.store->commit_unit();
+    }
+    auto owners_are_there = [](SqliteStore& store) {
+        for (int n = 0; n < 3000; ++n) {
+            REQUIRE(show(store.flow_owners("t", fmt::format("flow-{}", n))) ==
+                    show(std::vector{sample_owner("zoe", 3)}));
+            REQUIRE(store.flow_owners("t", fmt::format("lone-{}", n)).empty());
+        }
+    };
+    owners_are_there(*f.store);
+    f.reopen(storage::SqliteStoreOptions{.cache_rows = 50});
+    owners_are_there(*f.store);
+}
+
 TEST_CASE("a second store opens and reads the file while the first has a unit open") {
     SqliteFixture writer;
     writer.reopen(storage::SqliteStoreOptions{.busy_timeout = std::chrono::milliseconds(20)});
