@@ -31,23 +31,7 @@ KeyFilter& owner_flows(SqliteStore::State& s) {
     if (s.owner_flows && !(s.owner_flows->full() && !s.owners.has_dirty())) {
         return *s.owner_flows;
     }
-    std::size_t rows = 0;
-    {
-        StatementUse use(s.count_owners);
-        if (use->next_row()) {
-            rows = static_cast<std::size_t>(use->integer(0));
-        }
-    }
-    KeyFilter filter(2 * rows);
-    StatementUse use(s.select_owner_flows);
-    std::string key;
-    while (use->next_row()) {
-        key.clear();
-        CacheKey::append(key, use->text(0));
-        CacheKey::append(key, use->text(1));
-        filter.add(key);
-    }
-    return s.owner_flows.emplace(std::move(filter));
+    return s.owner_flows.emplace(scan_keys(s.count_owners, s.select_owner_flows, 2));
 }
 
 }  // namespace

@@ -73,22 +73,23 @@ inline int bind_key(ReusableStatement& statement, std::string_view key, std::siz
     return index;
 }
 
-/// A filter of the keys the table holds, sized for twice as many.
-template <typename Row>
-KeyFilter scan_keys(CachedTable<Row>& table) {
+/// A filter of the keys `select_keys` gives, each of its first `parts` columns a key part, sized
+/// for twice the rows `count` says there are.
+inline KeyFilter scan_keys(ReusableStatement& count, ReusableStatement& select_keys,
+                           std::size_t parts) {
     std::size_t rows = 0;
     {
-        StatementUse use(table.count);
+        StatementUse use(count);
         if (use->next_row()) {
             rows = static_cast<std::size_t>(use->integer(0));
         }
     }
     KeyFilter filter(2 * rows);
-    StatementUse use(table.select_keys);
+    StatementUse use(select_keys);
     std::string key;
     while (use->next_row()) {
         key.clear();
-        for (std::size_t i = 0; i < RowTraits<Row>::kKeys.size(); ++i) {
+        for (std::size_t i = 0; i < parts; ++i) {
             CacheKey::append(key, use->text(static_cast<int>(i)));
         }
         filter.add(key);
@@ -100,7 +101,7 @@ KeyFilter scan_keys(CachedTable<Row>& table) {
 template <typename Row>
 bool may_be_stored(CachedTable<Row>& table, std::string_view key) {
     if (!table.stored_keys || table.stored_keys->full()) {
-        table.stored_keys = scan_keys(table);
+        table.stored_keys = scan_keys(table.count, table.select_keys, RowTraits<Row>::kKeys.size());
     }
     return table.stored_keys->may_contain(key);
 }
