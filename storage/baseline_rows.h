@@ -90,16 +90,23 @@ struct RowTraits<FlowOwner> {
     static void bind(ReusableStatement& statement, int first, const FlowOwner& row);
 };
 
+/// `a, b, c`
+template <std::size_t N>
+std::string column_list(const std::array<const char*, N>& names) {
+    std::string list;
+    for (const char* name : names) {
+        list += list.empty() ? "" : ", ";
+        list += name;
+    }
+    return list;
+}
+
 /// `SELECT <columns> FROM <table> WHERE <key> = ? AND ...`
 template <typename Row>
 std::string select_sql() {
     using Traits = RowTraits<Row>;
-    std::string sql = "SELECT ";
-    for (std::size_t i = 0; i < Traits::kColumns.size(); ++i) {
-        sql += (i == 0 ? "" : ", ");
-        sql += Traits::kColumns[i];
-    }
-    sql += std::string(" FROM ") + Traits::kTable + " WHERE ";
+    std::string sql =
+        "SELECT " + column_list(Traits::kColumns) + " FROM " + Traits::kTable + " WHERE ";
     for (std::size_t i = 0; i < Traits::kKeys.size(); ++i) {
         sql += (i == 0 ? "" : " AND ");
         sql += std::string(Traits::kKeys[i]) + " = ?";
@@ -111,12 +118,7 @@ std::string select_sql() {
 template <typename Row>
 std::string keys_sql() {
     using Traits = RowTraits<Row>;
-    std::string sql = "SELECT ";
-    for (std::size_t i = 0; i < Traits::kKeys.size(); ++i) {
-        sql += (i == 0 ? "" : ", ");
-        sql += Traits::kKeys[i];
-    }
-    return sql + " FROM " + Traits::kTable;
+    return "SELECT " + column_list(Traits::kKeys) + " FROM " + Traits::kTable;
 }
 
 /// `INSERT INTO <table> (<keys>, <columns>) VALUES (?...)`
