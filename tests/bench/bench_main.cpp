@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -183,6 +184,16 @@ int main(int argc, char** argv) {
     }
     const fs::path root = pattern;
     fs::current_path(root);
+    if (!options.keep) {
+        // Also when a run fails and the bench exits early.
+        static fs::path corpora;
+        corpora = root;
+        std::atexit([] {
+            std::error_code ignored;
+            fs::current_path(fs::temp_directory_path(), ignored);
+            fs::remove_all(corpora, ignored);
+        });
+    }
 
     // A mixed corpus (~2 % Power Automate) and an all-Power-Automate one.
     ScenarioOptions mixed{.seed = options.seed, .users = 2000, .other_workload_ratio = 50};
@@ -236,9 +247,6 @@ int main(int argc, char** argv) {
     }
     if (options.keep) {
         fmt::print("corpora kept in {}\n", root.string());
-    } else {
-        fs::current_path(fs::temp_directory_path());
-        fs::remove_all(root);
     }
     return 0;
 }
