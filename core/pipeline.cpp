@@ -45,7 +45,6 @@ Result<void> Pipeline::open_unit() {
         return std::unexpected(abandon_unit(Stage::begin, e.what()));
     }
     unit_open_ = true;
-    unit_records_ = 0;
     open_outcome_ = UnitOutcome{};
     return {};
 }
@@ -57,7 +56,6 @@ Result<void> Pipeline::add_records(std::span<const FlowRecord> records) {
     try {
         for (const FlowRecord& record : records) {
             evaluate_one(record, open_outcome_);
-            ++unit_records_;
         }
     } catch (const std::exception& e) {
         return std::unexpected(abandon_unit(Stage::evaluate, e.what()));
@@ -88,19 +86,19 @@ Error Pipeline::abandon_unit(Stage stage, std::string_view what) {
         // The original failure is the one worth reporting.
     }
     unit_open_ = false;
-    open_outcome_ = UnitOutcome{};
+    // evaluate_one counts a record before evaluating it, so a failing record is counted.
+    const std::uint64_t records = std::exchange(open_outcome_, UnitOutcome{}).counts.flow_records;
     switch (stage) {
         case Stage::begin:
             return Error{fmt::format("beginning a unit failed: {}", what), "store"};
         case Stage::evaluate:
             return Error{
-                fmt::format("evaluating a unit failed at its record {}: {}", unit_records_, what),
+                fmt::format("evaluating a unit failed at its record {}: {}", records - 1, what),
                 "store"};
         case Stage::commit:
             break;
     }
-    return Error{fmt::format("committing a unit of {} records failed: {}", unit_records_, what),
-                 "store"};
+    return Error{fmt::format("committing a unit of {} records failed: {}", records, what), "store"};
 }
 
 void Pipeline::evaluate_one(const FlowRecord& record, UnitOutcome& outcome) {

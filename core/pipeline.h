@@ -52,7 +52,7 @@ class Pipeline {
     Result<UnitOutcome> close_unit(const std::function<void()>& in_transaction = {});
     bool unit_open() const { return unit_open_; }
     /// Records added to the open unit so far.
-    std::size_t unit_records() const { return unit_records_; }
+    std::size_t unit_records() const { return open_outcome_.counts.flow_records; }
 
   private:
     void evaluate_one(const FlowRecord& record, UnitOutcome& outcome);
@@ -64,8 +64,7 @@ class Pipeline {
     const DetectionPolicy& policy_;
     Detector detector_;
     bool unit_open_ = false;
-    std::size_t unit_records_ = 0;
-    UnitOutcome open_outcome_;
+    UnitOutcome open_outcome_;  ///< Of the open unit so far.
 };
 
 }  // namespace flowwatch

@@ -14,7 +14,6 @@ SqliteStore::State::State(SQLite::Database database, const SqliteStoreOptions& s
                     "SELECT user, permission, granted_by, granted_at_ms, by_admin FROM flow_owner"
                     " WHERE tenant = ? AND flow_id = ? ORDER BY user"),
       delete_owners(db, "DELETE FROM flow_owner WHERE tenant = ? AND flow_id = ?"),
-
       insert_owner(db,
                    "INSERT INTO flow_owner (tenant, flow_id, user, permission, granted_by,"
                    " granted_at_ms, by_admin) VALUES (?, ?, ?, ?, ?, ?, ?)"),
