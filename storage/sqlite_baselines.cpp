@@ -22,7 +22,7 @@ std::vector<FlowOwner>& owners_of(SqliteStore::State& s) {
     while (use->next_row()) {
         owners.push_back(RowTraits<FlowOwner>::read(*use));
     }
-    return *s.owners.remember(s.key, std::move(owners), s.unit).second.row;
+    return *s.owners.remember(s.key, std::move(owners), s.unit).entry().row;
 }
 
 /// The filter of flows with owners: built from the table when first needed, and built again when

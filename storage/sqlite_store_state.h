@@ -130,7 +130,7 @@ typename RowCache<Row>::Item& cached_item(CachedTable<Row>& table, const std::st
 /// The row for `key`, lent from the cache; null when the table has none.
 template <typename Row>
 const Row* cached_row(CachedTable<Row>& table, const std::string& key, std::uint64_t unit) {
-    auto& row = cached_item(table, key, unit).second.row;
+    auto& row = cached_item(table, key, unit).entry().row;
     return row ? &*row : nullptr;
 }
 

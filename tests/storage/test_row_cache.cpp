@@ -1,5 +1,10 @@
 // The write-back cache on its own: key encoding, dirty rows, rollback and eviction.
 
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -179,6 +184,155 @@ TEST_CASE("the item found last is never served after it was evicted or dropped")
     CHECK(*cache.find(key_of({"b"}), 4)->row == 2);
     CHECK(cache.find(key_of({"c"}), 4) == nullptr);
     CHECK(*cache.find(key_of({"b"}), 4)->row == 2);
+}
+
+/// The inverse of an odd number modulo 2^64: Newton's iteration doubles its correct low bits
+/// at each step.
+constexpr std::uint64_t inverse(std::uint64_t odd) {
+    std::uint64_t x = odd;
+    for (int i = 0; i < 6; ++i) {
+        x *= 2 - odd * x;
+    }
+    return x;
+}
+
+/// Sends every other key's probe to the table's last slot, whatever its size, so that the probes
+/// of those keys run across the table's end: their hash times kHashSpread is 2^64 - 1.
+struct WrappingHash {
+    static constexpr std::uint64_t kLastSlot = ~std::uint64_t{0} * inverse(storage::kHashSpread);
+    static_assert(kLastSlot * storage::kHashSpread == ~std::uint64_t{0});
+
+    std::size_t operator()(std::string_view key) const {
+        const std::size_t hash = std::hash<std::string_view>{}(key);
+        return hash % 2 == 0 ? kLastSlot : hash;
+    }
+};
+
+/// Starts the probe of a key at the slot its first letter names ('a' the first) while the cache
+/// holds at most eight keys, and so sixteen slots.
+struct LetteredHash {
+    std::size_t operator()(std::string_view key) const {
+        return inverse(storage::kHashSpread) * (std::uint64_t(key.front() - 'a') << 60);
+    }
+};
+
+TEST_CASE("a rollback keeps every other key found, across the table's end too") {
+    const auto at = [](char slot, std::string_view name) { return slot + std::string(name); };
+    for (const char hole : {'c', 'o'}) {
+        // A key at home in the slot after the hole and one at home in the first slot, then one
+        // displaced from the slot after the hole, which must stay, and one displaced from the
+        // hole, which must move back into it. When the hole is the second-last slot, the last
+        // two wrapped past the table's end, behind the one at home in the first slot.
+        const char next = static_cast<char>(hole == 'o' ? 'p' : hole + 1);
+        storage::RowCache<int, LetteredHash> cache;
+        const std::string dropped = at(hole, "dropped");
+        const std::vector<std::string> kept = {at(next, "home"), at('a', "first"),
+                                               at(next, "stays"), at(hole, "moves back")};
+        cache.put(dropped, 0, 1);
+        int value = 1;
+        for (const auto& key : kept) {
+            cache.remember(key, value++, 1);
+        }
+        cache.drop_dirty();
+        CAPTURE(hole);
+        CHECK(cache.find(dropped, 2) == nullptr);
+        value = 1;
+        for (const auto& key : kept) {
+            CAPTURE(key);
+            auto* entry = cache.find(key, 2);
+            REQUIRE(entry != nullptr);
+            CHECK(*entry->row == value++);
+        }
+    }
+}
+
+TEST_CASE_TEMPLATE("the cache answers as a map would through growth, rollbacks and eviction", Hash,
+                   std::hash<std::string_view>, WrappingHash) {
+    // Two thousand keys in random order, a fifth of them written in each unit: the table grows
+    // several times, and rollbacks empty slots in the middle of long probes.
+    storage::RowCache<int, Hash> cache;
+    std::map<std::string, std::optional<int>> committed;  // what the database would hold
+    std::map<std::string, int> written;                   // rows written in the open unit
+    std::mt19937 random(20261204);
+    std::uint64_t unit = 1;
+
+    const auto key_for = [](std::uint32_t n) { return key_of({"tenant", std::to_string(n)}); };
+    const auto expect = [&](const std::string& key) -> std::optional<std::optional<int>> {
+        if (auto it = written.find(key); it != written.end()) {
+            return std::optional<int>(it->second);
+        }
+        if (auto it = committed.find(key); it != committed.end()) {
+            return it->second;
+        }
+        return std::nullopt;
+    };
+
+    for (int round = 0; round < 40; ++round) {
+        for (int i = 0; i < 400; ++i) {
+            const std::string key = key_for(random() % 2000);
+            const int value = static_cast<int>(random() % 1000);
+            if (random() % 4 == 0 && !written.contains(key) && !committed.contains(key)) {
+                const std::optional<int> stored =
+                    random() % 2 ? std::optional<int>(value) : std::nullopt;
+                cache.remember(key, stored, unit);
+                committed[key] = stored;
+            } else {
+                cache.put(key, value, unit);
+                written[key] = value;
+            }
+        }
+        // Every key, present or not, is found as the model has it.
+        for (std::uint32_t n = 0; n < 2000; ++n) {
+            const std::string key = key_for(n);
+            const auto want = expect(key);
+            auto* entry = cache.find(key, unit);
+            CAPTURE(round);
+            CAPTURE(n);
+            REQUIRE((entry != nullptr) == want.has_value());
+            if (entry != nullptr) {
+                CHECK(entry->row == *want);
+            }
+        }
+        std::size_t flushed = 0;
+        cache.flush_dirty([&](std::string_view key, int row, storage::Stored) {
+            CHECK(written.at(std::string(key)) == row);
+            ++flushed;
+        });
+        CHECK(flushed == written.size());
+
+        if (round % 3 == 2) {
+            // A rollback: the unit's rows go, and the cache no longer knows them at all.
+            cache.drop_dirty();
+            for (const auto& [key, value] : written) {
+                committed.erase(key);
+            }
+        } else {
+            cache.mark_clean();
+            for (const auto& [key, value] : written) {
+                committed[key] = value;
+            }
+        }
+        written.clear();
+        CHECK(cache.size() == committed.size());
+        ++unit;
+    }
+
+    // Eviction keeps what the last unit touched and answers for it as before.
+    std::set<std::string> touched;
+    for (int i = 0; i < 300; ++i) {
+        const std::string key = key_for(random() % 2000);
+        if (cache.find(key, unit) != nullptr) {
+            touched.insert(key);
+        }
+    }
+    REQUIRE(touched.size() > 100);
+    cache.trim(touched.size(), unit);
+    CHECK(cache.size() == touched.size());
+    for (const auto& key : touched) {
+        auto* entry = cache.find(key, unit);
+        REQUIRE(entry != nullptr);
+        CHECK(entry->row == committed.at(key));
+    }
 }
 
 }  // namespace flowwatch::test
