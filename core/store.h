@@ -133,9 +133,19 @@ inline bool add_to_set(std::vector<std::string>& set, std::string_view value) {
     return true;
 }
 
+/// The two steps of a prefetch hint, given a few records apart: first where the rows are found,
+/// then the rows themselves.
+enum class PrefetchStep : std::uint8_t { locate, fetch };
+
 class BaselineStore {
   public:
     virtual ~BaselineStore() = default;
+
+    /// Hints that the user's and the flow's rows will be asked for soon, so that a store may start
+    /// bringing them into the processor's cache; changes nothing a read returns. A caller gives
+    /// both steps for the same rows, `locate` some time before `fetch`.
+    virtual void prefetch(std::string_view /*tenant*/, std::string_view /*user*/,
+                          std::string_view /*flow_id*/, PrefetchStep /*step*/) {}
 
     // Each kind of row has three ways in. find_* lends the stored row (null when there is none)
     // instead of copying it: the pointer stays valid until the unit ends, or outside a unit until
@@ -223,6 +233,9 @@ class Store : public BaselineStore {
   public:
     virtual void begin_unit() = 0;
     virtual void commit_unit() = 0;
+    /// Whether the open unit holds as many written rows as the store means to keep in memory
+    /// until a commit: a caller that chooses where units end should end this one.
+    virtual bool unit_full() const { return false; }
     virtual void rollback_unit() = 0;
 
     /// Records that a Power Automate record was evaluated; false when it already was. A record is

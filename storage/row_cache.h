@@ -126,6 +126,25 @@ class RowCache {
         last_->entry().last_unit = unit;
         return last_;
     }
+    /// Starts fetching the slot where a lookup of `key` begins into the processor's cache.
+    void prefetch_slot(std::string_view key) const {
+        if (!slots_.empty()) {
+            __builtin_prefetch(&slots_[home(hash_of(key))]);
+        }
+    }
+    /// Starts fetching the item of `key` when its slot (fetched before) names it.
+    void prefetch_item(std::string_view key) const {
+        if (slots_.empty()) {
+            return;
+        }
+        const std::uint64_t hash = hash_of(key);
+        const Slot& slot = slots_[home(hash)];
+        if (slot.item != nullptr && slot.hash == hash) {
+            __builtin_prefetch(slot.item);
+            __builtin_prefetch(reinterpret_cast<const std::byte*>(slot.item) + 64);
+        }
+    }
+
     Entry* find(std::string_view key, std::uint64_t unit) {
         Item* item = find_item(key, unit);
         return item != nullptr ? &item->entry() : nullptr;
@@ -222,6 +241,7 @@ class RowCache {
 
     std::size_t size() const { return size_; }
     bool has_dirty() const { return !dirty_.empty(); }
+    std::size_t dirty_rows() const { return dirty_.size(); }
 
   private:
     /// An open-addressing table with linear probing, at most half full. A slot keeps the key's

@@ -53,6 +53,22 @@ void flush_owners(SqliteStore::State& s) {
     });
 }
 
+void SqliteStore::prefetch(std::string_view tenant, std::string_view user, std::string_view flow_id,
+                           PrefetchStep step) {
+    State& s = *state_;
+    const auto hint = [step](const auto& cache, const std::string& key) {
+        if (step == PrefetchStep::locate) {
+            cache.prefetch_slot(key);
+        } else {
+            cache.prefetch_item(key);
+        }
+    };
+    hint(s.users.cache, s.make_key(tenant, user));
+    if (!flow_id.empty()) {
+        hint(s.flows.cache, s.make_key(tenant, flow_id));
+    }
+}
+
 const TenantBaseline* SqliteStore::find_tenant(std::string_view tenant) {
     return guarded("read tenant baseline", [&] {
         return cached_row(state_->tenants, state_->make_key(tenant), state_->unit);

@@ -134,6 +134,14 @@ void SqliteStore::commit_unit() {
     });
 }
 
+bool SqliteStore::unit_full() const {
+    bool full = false;
+    for_each_cache(*state_, [this, &full](const auto& cache) {
+        full = full || cache.dirty_rows() >= state_->options.cache_rows;
+    });
+    return full;
+}
+
 void SqliteStore::rollback_unit() {
     State& s = *state_;
     for_each_cache(s, [](auto& cache) { cache.drop_dirty(); });

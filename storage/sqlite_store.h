@@ -37,7 +37,8 @@
 namespace flowwatch::storage {
 
 struct SqliteStoreOptions {
-    /// Rows each baseline cache keeps between units; beyond it, clean rows are evicted.
+    /// Rows each baseline cache keeps between units; beyond it, clean rows are evicted. A unit
+    /// is full (unit_full) once one cache holds as many rows written in it.
     std::size_t cache_rows = 200'000;
     std::chrono::milliseconds busy_timeout{5000};
     /// SQLite's own page cache; random record ids make the seen-record index want a large one.
@@ -57,6 +58,8 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
     const std::filesystem::path& path() const { return path_; }
 
     // BaselineStore
+    void prefetch(std::string_view tenant, std::string_view user, std::string_view flow_id,
+                  PrefetchStep step) override;
     const TenantBaseline* find_tenant(std::string_view tenant) override;
     void put_tenant(std::string_view tenant, TenantBaseline row) override;
     TenantBaseline& edit_tenant(std::string_view tenant, TenantBaseline if_absent) override;
@@ -91,6 +94,7 @@ class SqliteStore final : public Store, public ApiStateStore, public DeliverySta
     // Store
     void begin_unit() override;
     void commit_unit() override;
+    bool unit_full() const override;
     /// Never throws: it runs on failure paths. The cache is put right whatever SQLite says.
     void rollback_unit() override;
     bool mark_record_seen(std::string_view tenant, std::string_view record_id,

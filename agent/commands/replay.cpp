@@ -30,9 +30,11 @@ namespace flowwatch::agent {
 
 namespace {
 
-/// Power Automate records per transaction, unless --unit-records says otherwise: large enough to
-/// amortise the commit, small enough that memory does not grow with the input.
-constexpr std::size_t kUnitRecords = 131072;
+/// Power Automate records per transaction at most, unless --unit-records says otherwise. A unit
+/// also ends once the store holds as many rows written in it as its caches keep (unit_full), so
+/// memory does not grow with the input either way. The commit writes each row the unit changed
+/// once, however many records changed it: larger units write the busy rows fewer times.
+constexpr std::size_t kUnitRecords = 524288;
 /// Records are handed from the reading thread to the evaluating one in chunks of a sixteenth of
 /// a unit, at most this many, and a unit is evaluated chunk by chunk as they come: the
 /// evaluating thread starts at once instead of waiting for a whole unit to be read.
@@ -142,14 +144,17 @@ class ChunkBuilder {
     Chunk pending_;
 };
 
-/// Evaluates chunks as they come into units of about `unit_records`, each committed in one
-/// transaction. A unit's alerts are written only once it is committed, so a crash repeats
-/// nothing.
+/// Evaluates chunks as they come into units of about `unit_records` (fewer when the store's unit
+/// is full first), each committed in one transaction. A unit's alerts are written only once it
+/// is committed, so a crash repeats nothing.
 class UnitCommitter {
   public:
     UnitCommitter(Store& store, const DetectionPolicy& policy, std::size_t unit_records,
                   std::ostream& alerts_out)
-        : pipeline_(store, policy), unit_records_(unit_records), alerts_out_(alerts_out) {}
+        : store_(store),
+          pipeline_(store, policy),
+          unit_records_(unit_records),
+          alerts_out_(alerts_out) {}
 
     void add(const Chunk& chunk) {
         if (chunk.empty() || failure_) {
@@ -165,7 +170,7 @@ class UnitCommitter {
             failure_ = added.error();
             return;
         }
-        if (pipeline_.unit_records() >= unit_records_) {
+        if (pipeline_.unit_records() >= unit_records_ || store_.unit_full()) {
             commit();
         }
     }
@@ -194,6 +199,7 @@ class UnitCommitter {
         alerts_out_.flush();
     }
 
+    Store& store_;
     Pipeline pipeline_;
     std::size_t unit_records_;
     std::ostream& alerts_out_;
@@ -357,8 +363,9 @@ void add_replay_command(CLI::App& app, int& exit_code) {
                     "SQLite database of baselines and alerts (default: a temporary one)");
     cmd->add_option("--alerts", options->alerts, "Append alerts to this file instead of stdout");
     cmd->add_option("--unit-records", options->unit_records,
-                    "Power Automate records committed together: fewer use less memory, more "
-                    "commit less often")
+                    "Power Automate records committed together at most (a unit ends sooner when "
+                    "the rows it changed fill the store's caches): fewer redo less after a "
+                    "crash, more write busy rows less often")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
         ->capture_default_str();
     cmd->add_option("inputs", options->inputs, "Input files, evaluated in the order given")

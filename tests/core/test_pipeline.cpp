@@ -1,5 +1,6 @@
 #include "core/pipeline.h"
 
+#include <algorithm>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -191,6 +192,50 @@ TEST_CASE("a unit given in parts counts and alerts as the same unit given whole"
         CHECK(in_parts->emitted[i].id == at_once->emitted[i].id);
     }
     CHECK(parts.store.recent_alerts(0, 10).size() == 6);
+}
+
+/// A store that logs the prefetch hints and the records marked seen, in the order they come.
+class HintLog : public test::MemoryStore {
+  public:
+    void prefetch(std::string_view, std::string_view, std::string_view flow_id,
+                  PrefetchStep step) override {
+        log.push_back(
+            fmt::format("{} {}", step == PrefetchStep::locate ? "locate" : "fetch", flow_id));
+    }
+    bool mark_record_seen(std::string_view tenant, std::string_view record_id,
+                          Timestamp time) override {
+        log.push_back(fmt::format("evaluate {}", record_id));
+        return MemoryStore::mark_record_seen(tenant, record_id, time);
+    }
+
+    std::vector<std::string> log;
+};
+
+TEST_CASE("each record's rows are hinted to the store, located and then fetched, before use") {
+    DetectionPolicy policy;
+    HintLog store;
+    Pipeline pipeline(store, policy);
+    const auto records = blocked_creations(0, 6);
+    REQUIRE(pipeline.process_unit(records).has_value());
+
+    const auto at = [&](const std::string& entry) {
+        const auto it = std::ranges::find(store.log, entry);
+        REQUIRE_MESSAGE(it != store.log.end(), entry);
+        return it - store.log.begin();
+    };
+    // The first records of a part are not hinted: nothing came before them to do it.
+    for (int i = 0; i < 6; ++i) {
+        CAPTURE(i);
+        const auto evaluated = at(fmt::format("evaluate rec-{}", i));
+        if (i >= 2) {
+            CHECK(at(fmt::format("fetch f{}", i)) < evaluated);
+        }
+        if (i >= 4) {
+            CHECK(at(fmt::format("locate f{}", i)) < at(fmt::format("fetch f{}", i)));
+        }
+    }
+    // Each hint once, none beyond the part's end.
+    CHECK(store.log.size() == 6 + 4 + 2);
 }
 
 TEST_CASE("a part that fails rolls back the whole unit, its earlier parts too") {

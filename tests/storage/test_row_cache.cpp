@@ -216,6 +216,22 @@ struct LetteredHash {
     }
 };
 
+TEST_CASE("prefetch hints change nothing, on an empty cache or for absent keys") {
+    storage::RowCache<int, LetteredHash> cache;
+    cache.prefetch_slot("a");
+    cache.prefetch_item("a");
+    cache.put("aone", 1, 1);
+    cache.put("atwo", 2, 1);  // shares the first one's slot: its own is the next
+    for (std::string_view key : {"aone", "atwo", "athree", "bone"}) {
+        cache.prefetch_slot(key);
+        cache.prefetch_item(key);
+    }
+    CHECK(*cache.find("aone", 1)->row == 1);
+    CHECK(*cache.find("atwo", 1)->row == 2);
+    CHECK(cache.find("athree", 1) == nullptr);
+    CHECK(cache.size() == 2);
+}
+
 TEST_CASE("a rollback keeps every other key found, across the table's end too") {
     const auto at = [](char slot, std::string_view name) { return slot + std::string(name); };
     for (const char hole : {'c', 'o'}) {

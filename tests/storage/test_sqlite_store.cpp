@@ -417,6 +417,37 @@ TEST_CASE("the baseline cache stays near its bound across many units") {
     CHECK(show(f.store->user("t", "u399")) == show(sample_user(9)));
 }
 
+TEST_CASE("a unit is full once one cache holds as many written rows as it keeps") {
+    SqliteFixture f;
+    f.reopen(storage::SqliteStoreOptions{.cache_rows = 50});
+    f.store->begin_unit();
+    // Rows of several tables, none with 50 of its own: not full.
+    for (int n = 0; n < 49; ++n) {
+        f.store->put_user("t", "u" + std::to_string(n), sample_user(n));
+        f.store->put_flow("t", "f" + std::to_string(n), FlowState{.creator = "u"});
+    }
+    // Written again, a row counts once.
+    f.store->put_user("t", "u0", sample_user(1));
+    CHECK_FALSE(f.store->unit_full());
+    f.store->put_flow("t", "f49", FlowState{.creator = "u"});
+    CHECK(f.store->unit_full());
+    f.store->commit_unit();
+    CHECK_FALSE(f.store->unit_full());
+
+    // Rows read but not written do not fill it; a rollback empties it.
+    f.store->begin_unit();
+    for (int n = 0; n < 49; ++n) {
+        CHECK(f.store->find_user("t", "u" + std::to_string(n)) != nullptr);
+    }
+    CHECK_FALSE(f.store->unit_full());
+    for (int n = 0; n < 50; ++n) {
+        f.store->edit_user("t", "u" + std::to_string(n), UserBaseline{});
+    }
+    CHECK(f.store->unit_full());
+    f.store->rollback_unit();
+    CHECK_FALSE(f.store->unit_full());
+}
+
 TEST_CASE("rows are found again past the key filter's size, after eviction and re-opening") {
     SqliteFixture f;
     f.reopen(storage::SqliteStoreOptions{.cache_rows = 50});
