@@ -214,14 +214,50 @@ struct ReplayTotals {
     std::size_t unusable_inputs = 0;
 };
 
+/// The files an input names: itself, or for a folder the files in it in name order (a folder
+/// can hold more blobs than a command line can name). Folders inside are not read; each is
+/// named on stderr, as is a folder that cannot be listed (counted as an unusable input).
+std::vector<std::string> files_of(const std::string& input, ReplayTotals& totals) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    if (!fs::is_directory(input, error)) {
+        return {input};
+    }
+    std::vector<std::string> files;
+    fs::directory_iterator it(input, error);
+    for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+        if (it->is_directory(error)) {
+            std::cerr << "flowwatch: not read: " << it->path().string()
+                      << " (a folder inside a folder input)\n";
+        } else {
+            files.push_back(it->path().string());
+        }
+    }
+    if (error) {
+        ++totals.inputs;
+        ++totals.unusable_inputs;
+        std::cerr << "flowwatch: cannot list the folder " << input << ": " << error.message()
+                  << '\n';
+        return {};
+    }
+    std::ranges::sort(files);
+    return files;
+}
+
 /// Reads the inputs in order into chunks for `chunks`, printing each input's problems; stops
 /// early when the evaluating side closes the queue. Runs on a thread of its own.
 void read_inputs(const std::vector<std::string>& inputs, const Batching& batching,
                  BoundedQueue<Chunk>& chunks, ReplayTotals& totals) {
+    std::vector<std::string> files;
+    for (const auto& input : inputs) {
+        auto found = files_of(input, totals);
+        files.insert(files.end(), std::make_move_iterator(found.begin()),
+                     std::make_move_iterator(found.end()));
+    }
     RecordReader reader;
     ChunkBuilder builder(chunks, batching.chunk_records);
     bool wanted = true;
-    for (const auto& input : inputs) {
+    for (const auto& input : files) {
         ++totals.inputs;
         std::size_t shown = 0;
         auto on_diagnostic = [&](const ReadDiagnostic& d) {
@@ -368,7 +404,9 @@ void add_replay_command(CLI::App& app, int& exit_code) {
                     "crash, more write busy rows less often")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
         ->capture_default_str();
-    cmd->add_option("inputs", options->inputs, "Input files, evaluated in the order given")
+    cmd->add_option("inputs", options->inputs,
+                    "Input files, evaluated in the order given; a folder stands for the files in "
+                    "it, in name order")
         ->required();
     cmd->callback([options, &exit_code] { exit_code = replay(*options); });
 }

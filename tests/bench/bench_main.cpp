@@ -64,6 +64,9 @@ void print_table(const std::vector<Row>& rows) {
     }
 }
 
+/// Bytes of file names a replay is given one by one, at most.
+constexpr std::size_t kMaxNamesBytes = std::size_t{1} << 20;
+
 double median(std::vector<double> values) {
     std::ranges::sort(values);
     return values[values.size() / 2];
@@ -75,7 +78,17 @@ ChildRun replay_once(const std::string& binary, const std::string& what, const C
                      const std::string& tag) {
     std::vector<std::string> argv = {binary,      "replay",   "--db",
                                      tag + ".db", "--alerts", tag + ".jsonl"};
-    argv.insert(argv.end(), corpus.files.begin(), corpus.files.end());
+    // The files are named one by one, as builds before folder inputs need, unless the names
+    // would crowd the system's limit on arguments (2 MiB here).
+    std::size_t names_bytes = 0;
+    for (const auto& file : corpus.files) {
+        names_bytes += file.size() + 1;
+    }
+    if (names_bytes > kMaxNamesBytes && !corpus.folder.empty()) {
+        argv.push_back(corpus.folder);
+    } else {
+        argv.insert(argv.end(), corpus.files.begin(), corpus.files.end());
+    }
     for (const char* suffix : {".db", ".db-wal", ".db-shm", ".jsonl"}) {
         fs::remove(tag + suffix);
     }

@@ -17,6 +17,7 @@ Result<Corpus> write_corpus(const std::filesystem::path& root, const std::string
     options.days = 3650;
     ScenarioGenerator generator(options);
     Corpus corpus;
+    corpus.folder = name;
     while (corpus.bytes < target_bytes && !generator.finished()) {
         for (const auto& blob : generator.next_day()) {
             const std::string file = fmt::format("{}/{:06}.json", name, corpus.files.size());

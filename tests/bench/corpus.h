@@ -13,6 +13,9 @@ namespace flowwatch::bench {
 
 struct Corpus {
     std::vector<std::string> files;  ///< Relative to the folder the corpus was written under.
+    /// The folder that holds the corpus's files and nothing else (their names sort in their
+    /// order); empty for a part of a corpus.
+    std::string folder;
     std::vector<std::uint64_t> file_bytes;
     std::vector<std::uint64_t> file_records;
     std::vector<std::uint64_t> file_flow_records;

@@ -103,6 +103,30 @@ TEST_CASE("an unusable input is named, the others are still replayed, and the ex
     CHECK_FALSE(alert_lines(run.out).empty());
 }
 
+TEST_CASE("a folder input replays the files in it in name order, as if each were named") {
+    const test::ScratchFolder folder;
+    const auto config = folder.write("config.json", kBlockHttp);
+    const fs::path blobs = folder / "blobs";
+    fs::create_directories(blobs / "older");
+    fs::copy_file(kData / "records.ndjson", blobs / "1.ndjson");
+    fs::copy_file(kData / "blob_mixed_workloads.json", blobs / "2.json");
+    fs::copy_file(kData / "blob_mixed_workloads.json", blobs / "older" / "3.json");
+
+    auto named = run_flowwatch({"replay", "--config", config.string(), "--db",
+                                (folder / "named.db").string(), (blobs / "1.ndjson").string(),
+                                (blobs / "2.json").string()});
+    REQUIRE_MESSAGE(named.exit_code == 0, named.err);
+    auto whole = run_flowwatch({"replay", "--config", config.string(), "--db",
+                                (folder / "folder.db").string(), blobs.string()});
+    REQUIRE_MESSAGE(whole.exit_code == 0, whole.err);
+
+    CHECK_FALSE(alert_lines(whole.out).empty());
+    CHECK(whole.out == named.out);
+    CHECK(whole.err.find("replay: 2 inputs (0 unusable)") != std::string::npos);
+    // A folder inside is named as not read, not passed over in silence.
+    CHECK(whole.err.find("not read: " + (blobs / "older").string()) != std::string::npos);
+}
+
 TEST_CASE("a configuration with an unknown key stops replay with the key's name") {
     const test::ScratchFolder folder;
     const auto config = folder.write("config.json", R"({"detection": {"learnin_days": 3}})");
