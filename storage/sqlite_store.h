@@ -39,7 +39,7 @@ namespace flowwatch::storage {
 struct SqliteStoreOptions {
     /// Rows each baseline cache keeps between units; beyond it, clean rows are evicted. A unit
     /// is full (unit_full) once one cache holds as many rows written in it.
-    std::size_t cache_rows = 200'000;
+    std::size_t cache_rows = 150'000;
     std::chrono::milliseconds busy_timeout{5000};
     /// SQLite's own page cache; random record ids make the seen-record index want a large one.
     int page_cache_kib = 32 * 1024;
