@@ -113,8 +113,8 @@ void SqliteStore::commit_unit() {
             throw SQLite::Exception("no unit is open");
         }
         // TODO: this flush is about a quarter of the evaluating thread's time in an
-        // all-Power-Automate replay (94,000-101,000 records/s here), encoding the rows half
-        // of it; writing them on another thread paid only once encoding is cheaper.
+        // all-Power-Automate replay, encoding the rows half of it; writing them on another
+        // thread pays only once encoding is cheaper.
         flush_table(s.tenants);
         flush_table(s.users);
         flush_table(s.scope_connectors);
