@@ -68,7 +68,7 @@ enum class Stored : std::uint8_t { unknown, no, yes };
 /// starts (Fibonacci hashing: 2^64 divided by the golden ratio, an odd number).
 inline constexpr std::uint64_t kHashSpread = 0x9E3779B97F4A7C15ULL;
 
-/// `Hash` is std::hash but in tests, which use one that makes probes collide.
+/// `Hash` is std::hash but in tests, which use ones that make probes collide.
 template <typename Row, typename Hash = std::hash<std::string_view>>
 class RowCache {
   public:
@@ -132,7 +132,8 @@ class RowCache {
             __builtin_prefetch(&slots_[home(hash_of(key))]);
         }
     }
-    /// Starts fetching the item of `key` when its slot (fetched before) names it.
+    /// Starts fetching the item of `key` when the slot where its probe starts holds it: call
+    /// prefetch_slot a little before, so that reading the slot does not wait.
     void prefetch_item(std::string_view key) const {
         if (slots_.empty()) {
             return;
