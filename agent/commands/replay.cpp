@@ -22,6 +22,7 @@
 #include "agent/commands/commands.h"
 #include "agent/config.h"
 #include "agent/file_input.h"
+#include "agent/unit_committer.h"
 #include "core/pipeline.h"
 #include "core/record_reader.h"
 #include "storage/sqlite_store.h"
@@ -102,8 +103,6 @@ class TemporaryDirectory {
     std::filesystem::path path_;
 };
 
-using Chunk = std::vector<FlowRecord>;
-
 /// Gathers the records of consecutive inputs into chunks: small blobs would otherwise cost a
 /// hand-over each.
 class ChunkBuilder {
@@ -142,69 +141,6 @@ class ChunkBuilder {
     BoundedQueue<Chunk>& chunks_;
     std::size_t chunk_records_;
     Chunk pending_;
-};
-
-/// Evaluates chunks as they come into units of about `unit_records` (fewer when the store's unit
-/// is full first), each committed in one transaction. A unit's alerts are written only once it
-/// is committed, so a crash repeats nothing.
-class UnitCommitter {
-  public:
-    UnitCommitter(Store& store, const DetectionPolicy& policy, std::size_t unit_records,
-                  std::ostream& alerts_out)
-        : store_(store),
-          pipeline_(store, policy),
-          unit_records_(unit_records),
-          alerts_out_(alerts_out) {}
-
-    void add(const Chunk& chunk) {
-        if (chunk.empty() || failure_) {
-            return;
-        }
-        if (!pipeline_.unit_open()) {
-            if (auto opened = pipeline_.open_unit(); !opened) {
-                failure_ = opened.error();
-                return;
-            }
-        }
-        if (auto added = pipeline_.add_records(chunk); !added) {
-            failure_ = added.error();
-            return;
-        }
-        if (pipeline_.unit_records() >= unit_records_ || store_.unit_full()) {
-            commit();
-        }
-    }
-
-    /// Commits the unit that is open, however small.
-    void finish() {
-        if (!failure_ && pipeline_.unit_open()) {
-            commit();
-        }
-    }
-
-    const std::optional<Error>& failure() const { return failure_; }
-    const PipelineCounts& counts() const { return counts_; }
-
-  private:
-    void commit() {
-        auto outcome = pipeline_.close_unit();
-        if (!outcome) {
-            failure_ = outcome.error();
-            return;
-        }
-        counts_ += outcome->counts;
-        for (const auto& alert : outcome->emitted) {
-            alerts_out_ << to_json(alert).dump() << '\n';
-        }
-        alerts_out_.flush();
-    }
-
-    Store& store_;
-    Pipeline pipeline_;
-    std::size_t unit_records_;
-    std::ostream& alerts_out_;
-    PipelineCounts counts_;
-    std::optional<Error> failure_;
 };
 
 struct ReplayTotals {
