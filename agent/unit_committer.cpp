@@ -6,10 +6,7 @@ namespace flowwatch::agent {
 
 UnitCommitter::UnitCommitter(Store& store, const DetectionPolicy& policy, std::size_t unit_records,
                              std::ostream& alerts_out)
-    : store_(store),
-      pipeline_(store, policy),
-      unit_records_(unit_records),
-      alerts_out_(alerts_out) {}
+    : pipeline_(store, policy), unit_records_(unit_records), alerts_out_(alerts_out) {}
 
 void UnitCommitter::add(const Chunk& chunk) {
     if (chunk.empty() || failure_) {
@@ -25,7 +22,7 @@ void UnitCommitter::add(const Chunk& chunk) {
         failure_ = added.error();
         return;
     }
-    if (pipeline_.unit_records() >= unit_records_ || store_.unit_full()) {
+    if (pipeline_.unit_records() >= unit_records_ || pipeline_.unit_full()) {
         commit();
     }
 }

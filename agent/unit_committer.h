@@ -19,7 +19,7 @@ namespace flowwatch::agent {
 using Chunk = std::vector<FlowRecord>;
 
 /// A unit ends at about `unit_records` Power Automate records, or sooner once the store says
-/// its caches are full of rows written in the unit (Store::unit_full): memory stays bounded
+/// its caches are full of rows written in the unit (Pipeline::unit_full): memory stays bounded
 /// whatever the unit size. Alerts are written after their unit's commit, so a crash repeats
 /// nothing and loses nothing that was written.
 class UnitCommitter {
@@ -40,7 +40,6 @@ class UnitCommitter {
   private:
     void commit();
 
-    Store& store_;
     Pipeline pipeline_;
     std::size_t unit_records_;
     std::ostream& alerts_out_;

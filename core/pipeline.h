@@ -53,6 +53,9 @@ class Pipeline {
     bool unit_open() const { return unit_open_; }
     /// Records added to the open unit so far.
     std::size_t unit_records() const { return open_outcome_.counts.flow_records; }
+    /// Whether the store holds as many rows written in the open unit as it keeps in memory: the
+    /// caller should close the unit now rather than at its record count.
+    bool unit_full() const { return store_.unit_full(); }
 
   private:
     void evaluate_one(const FlowRecord& record, UnitOutcome& outcome);

@@ -135,10 +135,10 @@ void SqliteStore::commit_unit() {
 }
 
 bool SqliteStore::unit_full() const {
+    const std::size_t limit = state_->options.cache_rows;
     bool full = false;
-    for_each_cache(*state_, [this, &full](const auto& cache) {
-        full = full || cache.dirty_rows() >= state_->options.cache_rows;
-    });
+    for_each_cache(
+        *state_, [limit, &full](const auto& cache) { full = full || cache.dirty_rows() >= limit; });
     return full;
 }
 
